@@ -1,0 +1,21 @@
+/** What a service implementation looks like to the host. */
+import type { Message } from '../protocol/codec/message.js';
+import type { ServiceDescriptor } from '../protocol/services.js';
+
+export interface CallContext {
+  /** The session's origin, as given by the platform that accepted the transport. */
+  readonly origin: string;
+  /** The method being called ("fs.readFile"). */
+  readonly method: string;
+  /** Aborted on cancel, deadline or session close; long work should watch it. */
+  readonly signal: AbortSignal;
+}
+
+/** Receives the decoded request message, returns the response message. */
+export type Handler = (request: Message, context: CallContext) => Message | Promise<Message>;
+
+/** A service descriptor plus a handler for each of its methods, keyed by call name. */
+export interface ServiceImplementation {
+  readonly descriptor: ServiceDescriptor;
+  readonly handlers: Readonly<Record<string, Handler>>;
+}

@@ -1,0 +1,36 @@
+/** Limits every session runs under unless the host configures others. */
+export interface FrameLimits {
+  /** Largest frame either side may send; larger frames are never decoded. */
+  readonly maxFrameBytes: number;
+  /** Deepest message nesting accepted while decoding. */
+  readonly maxDepth: number;
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+export const DEFAULT_FRAME_LIMITS: FrameLimits = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxDepth: 32,
+};
+
+export interface SessionLimits extends FrameLimits {
+  /** Requests a session may have running at once. */
+  readonly maxInFlight: number;
+  /** Streams a session may have open at once. */
+  readonly maxStreams: number;
+  /** Malformed frames tolerated before the session is closed. */
+  readonly maxMalformedFrames: number;
+  /** Deadline for calls that do not set one, in milliseconds. */
+  readonly defaultDeadlineMs: number;
+  /** Milliseconds a client may take to send Hello. */
+  readonly handshakeTimeoutMs: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  ...DEFAULT_FRAME_LIMITS,
+  maxInFlight: 64,
+  maxStreams: 16,
+  maxMalformedFrames: 8,
+  defaultDeadlineMs: 30_000,
+  handshakeTimeoutMs: 10_000,
+};
