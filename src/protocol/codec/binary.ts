@@ -149,14 +149,22 @@ function readScalar(r: protobuf.Reader, scalar: ScalarKind, where: string): Valu
     case 'bool': return readVarint64(r, where) !== 0n;
     case 'string': {
       try {
-        return utf8.decode(r.bytes());
+        return utf8.decode(readBytes(r, where));
       } catch (error) {
         if (error instanceof TypeError) throw malformed(where, 'string is not valid UTF-8');
         throw error;
       }
     }
-    case 'bytes': return r.bytes().slice();
+    case 'bytes': return readBytes(r, where).slice();
   }
+}
+
+/** A view of a length-delimited value, bounds-checked before anything is read. */
+function readBytes(r: protobuf.Reader, where: string): Uint8Array {
+  const end = readLengthEnd(r, where);
+  const view = r.buf.subarray(r.pos, end);
+  r.pos = end;
+  return view;
 }
 
 function readLengthEnd(r: protobuf.Reader, where: string): number {

@@ -1,0 +1,41 @@
+/** capwire's command line: parses the command name and hands off to a module. */
+import { describeFailure } from './io.js';
+import { wireCommand } from './wire.js';
+
+const HELP = `capwire - typed, permission-checked IPC between webview pages and native hosts
+
+usage: capwire <command> [options]
+
+commands:
+  wire encode|decode [--delimited]      Envelope JSON <-> binary frames (strict)
+  call --policy FILE --batch FILE|-     run JSON-lines requests through a real host
+  schema                                print the policy manifest's JSON Schema
+  demo [--port N]                       run the demo host
+  help                                  show this text
+
+Run "capwire <command> --help" for a command's options.`;
+
+type Command = (args: string[], stdout: NodeJS.WritableStream) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  wire: wireCommand,
+};
+
+export async function main(argv: string[], stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    stdout.write(`${HELP}\n`);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    stderr.write(`capwire: unknown command ${JSON.stringify(name)} (run capwire --help)\n`);
+    return 1;
+  }
+  try {
+    return await command(rest, stdout);
+  } catch (error) {
+    stderr.write(`capwire ${name}: ${describeFailure(error)}\n`);
+    return 1;
+  }
+}
