@@ -1,0 +1,93 @@
+// Typed wrapper over the native engine. The native side never throws for
+// policy or OS errors: every call resolves to a NativeOutcome.
+import { type RawEngine, loadAddon } from './load-addon.js';
+
+export const NATIVE_CODES = [
+  'OK',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'INVALID_ARGUMENT',
+  'UNKNOWN_METHOD',
+  'UNSUPPORTED_VERSION',
+  'MALFORMED_MESSAGE',
+  'PAYLOAD_TOO_LARGE',
+  'TIMEOUT',
+  'CANCELLED',
+  'RESOURCE_EXHAUSTED',
+  'IO_ERROR',
+  'INTERNAL',
+] as const;
+
+/** Stable code strings; index = capwire.v1.ErrorCode number. */
+export type NativeCode = (typeof NATIVE_CODES)[number];
+
+export interface AuditRecord {
+  origin: string;
+  capability: string;
+  request: string;
+  wouldAllow: string;
+}
+
+export type NativeOutcome =
+  | { code: 'OK'; result: Record<string, unknown> }
+  | { code: Exclude<NativeCode, 'OK'>; message: string; audit?: AuditRecord };
+
+export interface NativeEngine {
+  /** Never rejects for policy/OS errors; unknown method -> UNKNOWN_METHOD outcome. */
+  call(origin: string, method: string, params: Record<string, unknown>): Promise<NativeOutcome>;
+  /** Pure, synchronous decision. */
+  check(origin: string, capability: string, scopeValue?: string): NativeOutcome;
+  /** Releases root fds; later calls yield an INTERNAL outcome. */
+  close(): void;
+  /** Which path resolver this engine uses. */
+  readonly resolver: 'openat2' | 'fallback';
+  /** Path scopes that did not exist (or were not directories) at load; their grants are inert. */
+  readonly inertRoots: readonly string[];
+}
+
+export interface OpenEngineOptions {
+  /** Use the no-openat2 fallback resolver (also: CAPWIRE_FORCE_NO_OPENAT2=1). */
+  forceNoOpenat2?: boolean;
+}
+
+class Engine implements NativeEngine {
+  readonly #raw: RawEngine;
+  readonly resolver: 'openat2' | 'fallback';
+  readonly inertRoots: readonly string[];
+
+  constructor(raw: RawEngine) {
+    this.#raw = raw;
+    this.resolver = raw.resolver ?? 'openat2';
+    this.inertRoots = Object.freeze([...raw.inertRoots]);
+  }
+
+  call(origin: string, method: string, params: Record<string, unknown>): Promise<NativeOutcome> {
+    return this.#raw.call(origin, method, params) as Promise<NativeOutcome>;
+  }
+
+  check(origin: string, capability: string, scopeValue?: string): NativeOutcome {
+    return this.#raw.check(origin, capability, scopeValue) as NativeOutcome;
+  }
+
+  close(): void {
+    this.#raw.close();
+  }
+}
+
+/** Throws an Error with .code = 'INVALID_ARGUMENT' on a bad blob. */
+export function openEngine(blob: Uint8Array, options?: OpenEngineOptions): NativeEngine {
+  return new Engine(loadAddon().openEngine(blob, options));
+}
+
+export function nativeAvailable(): boolean {
+  try {
+    loadAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function openat2Available(): boolean {
+  return loadAddon().openat2Available();
+}
