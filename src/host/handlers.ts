@@ -18,4 +18,10 @@ export type Handler = (request: Message, context: CallContext) => Message | Prom
 export interface ServiceImplementation {
   readonly descriptor: ServiceDescriptor;
   readonly handlers: Readonly<Record<string, Handler>>;
+  /**
+   * True when every handler's native operation checks the capability together
+   * with its scope (path, name, program, host) itself; the host then skips its
+   * unscoped pre-check, which could not see the scope.
+   */
+  readonly nativeScopedChecks?: boolean;
 }

@@ -32,7 +32,7 @@ export class Host {
         const handler = implementation.handlers[method.name];
         if (!handler) throw new CapwireError('INVALID_ARGUMENT', `${method.name}: service ${implementation.descriptor.name} has no handler for it`);
         if (dispatch.has(method.name)) throw new CapwireError('INVALID_ARGUMENT', `${method.name}: registered twice`);
-        dispatch.set(method.name, { method, handler });
+        dispatch.set(method.name, { method, handler, nativeScopedCheck: implementation.nativeScopedChecks === true });
       }
     }
     const onAudit = options.onAudit;

@@ -19,6 +19,8 @@ export const MAX_METHOD_NAME_BYTES = 256;
 export interface DispatchEntry {
   readonly method: MethodDescriptor;
   readonly handler: Handler;
+  /** The handler's native operation checks capability + scope itself. */
+  readonly nativeScopedCheck: boolean;
 }
 
 /** What a session needs from its host. */
@@ -33,7 +35,10 @@ export interface SessionHost {
 }
 
 export type AuditEvent =
-  | { readonly kind: 'call'; readonly origin: string; readonly method: string; readonly code: 'OK' | FailureCode; readonly message?: string; readonly durationMs: number }
+  | {
+      readonly kind: 'call'; readonly origin: string; readonly method: string; readonly code: 'OK' | FailureCode;
+      readonly message?: string; readonly details?: Readonly<Record<string, string>>; readonly durationMs: number;
+    }
   | { readonly kind: 'session-closed'; readonly origin: string; readonly reason: string }
   | { readonly kind: 'protocol-error'; readonly origin: string; readonly code: FailureCode; readonly message: string };
 
@@ -185,7 +190,7 @@ export class Session {
       const error = 'error' in outcome ? outcome.error : undefined;
       this.host.audit({
         kind: 'call', origin: this.origin, method: methodName, code: error ? error.code : 'OK',
-        ...(error ? { message: error.message } : {}), durationMs: Date.now() - started,
+        ...(error ? { message: error.message, details: error.details } : {}), durationMs: Date.now() - started,
       });
       this.send({
         protocolVersion: this.protocolVersion,
@@ -215,8 +220,10 @@ export class Session {
     }
     const entry = this.host.dispatch.get(methodName);
     if (!entry) throw new CapwireError('UNKNOWN_METHOD', `${JSON.stringify(methodName)}: no such method on this host`);
-    const decision = this.host.authority.check(this.origin, entry.method.capability);
-    if (!decision.allowed) throw new CapwireError('PERMISSION_DENIED', decision.message);
+    if (!entry.nativeScopedCheck) {
+      const decision = this.host.authority.check(this.origin, entry.method.capability);
+      if (!decision.allowed) throw new CapwireError('PERMISSION_DENIED', decision.message);
+    }
     let message: Message;
     try {
       message = decodeMessage(entry.method.request, payload, this.host.limits.maxDepth);

@@ -22,8 +22,9 @@ function malformed(where: string, reason: string): CapwireError {
 
 // ---------- encode ----------
 
-function longBits(value: bigint): { low: number; high: number } {
-  const bits = BigInt.asUintN(64, value);
+/** 64-bit values are bigint when decoded; hosts may hand back plain integers too. */
+function longBits(value: bigint | number): { low: number; high: number } {
+  const bits = BigInt.asUintN(64, typeof value === 'bigint' ? value : BigInt(Math.trunc(value)));
   return { low: Number(bits & MASK32), high: Number((bits >> 32n) & MASK32) };
 }
 
@@ -36,11 +37,11 @@ function writeScalar(w: protobuf.Writer, scalar: ScalarKind, v: Value): void {
     case 'sint32': w.sint32(v as number); break;
     case 'fixed32': w.fixed32(v as number); break;
     case 'sfixed32': w.sfixed32(v as number); break;
-    case 'int64': w.int64(longBits(v as bigint) as never); break;
-    case 'uint64': w.uint64(longBits(v as bigint) as never); break;
-    case 'sint64': w.sint64(longBits(v as bigint) as never); break;
-    case 'fixed64': w.fixed64(longBits(v as bigint) as never); break;
-    case 'sfixed64': w.sfixed64(longBits(v as bigint) as never); break;
+    case 'int64': w.int64(longBits(v as bigint | number) as never); break;
+    case 'uint64': w.uint64(longBits(v as bigint | number) as never); break;
+    case 'sint64': w.sint64(longBits(v as bigint | number) as never); break;
+    case 'fixed64': w.fixed64(longBits(v as bigint | number) as never); break;
+    case 'sfixed64': w.sfixed64(longBits(v as bigint | number) as never); break;
     case 'bool': w.bool(v as boolean); break;
     case 'string': w.string(v as string); break;
     case 'bytes': w.bytes(v as Uint8Array); break;
