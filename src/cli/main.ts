@@ -1,5 +1,8 @@
 /** capwire's command line: parses the command name and hands off to a module. */
 import { describeFailure } from './io.js';
+import { callCommand } from './call.js';
+import { demoCommand } from './demo.js';
+import { schemaCommand } from './schema.js';
 import { wireCommand } from './wire.js';
 
 const HELP = `capwire - typed, permission-checked IPC between webview pages and native hosts
@@ -19,6 +22,9 @@ type Command = (args: string[], stdout: NodeJS.WritableStream) => Promise<number
 
 const COMMANDS: Record<string, Command> = {
   wire: wireCommand,
+  call: callCommand,
+  schema: schemaCommand,
+  demo: demoCommand,
 };
 
 export async function main(argv: string[], stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {

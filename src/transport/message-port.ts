@@ -8,8 +8,11 @@ import { asBytes, BaseTransport } from './transport.js';
 export interface PortLike {
   postMessage(message: unknown): void;
   close(): void;
-  addEventListener?(type: 'message' | 'close', listener: (event: { data?: unknown }) => void): void;
-  on?(event: 'message' | 'close', listener: (data?: unknown) => void): void;
+  // `any`: DOM and Node declare these listeners with different event types.
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  addEventListener?(type: 'message' | 'close', listener: (event: any) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  on?(event: 'message' | 'close', listener: (data: any) => void): void;
   start?(): void;
 }
 
@@ -29,10 +32,10 @@ export class MessagePortTransport extends BaseTransport {
     };
     if (typeof port.on === 'function') {
       // Node's worker_threads MessagePort delivers the data itself.
-      port.on('message', (data) => onData(data));
+      port.on('message', (data: unknown) => onData(data));
       port.on('close', () => this.markClosed('port closed'));
     } else if (typeof port.addEventListener === 'function') {
-      port.addEventListener('message', (event) => onData(event.data));
+      port.addEventListener('message', (event: { data?: unknown }) => onData(event.data));
       port.addEventListener('close', () => this.markClosed('port closed'));
       port.start?.();
     } else {
