@@ -66,6 +66,8 @@ export class Session {
     transport.on('invalid', (reason) => this.protocolError(0, new CapwireError('MALFORMED_MESSAGE', reason)));
     transport.on('close', (reason) => this.teardown(`transport closed: ${reason}`));
     this.handshakeTimer = setTimeout(() => this.close('no hello within the handshake timeout'), host.limits.handshakeTimeoutMs);
+    // A silent peer must not keep the process alive on its own.
+    (this.handshakeTimer as { unref?: () => void }).unref?.();
   }
 
   get open(): boolean {
