@@ -15,3 +15,8 @@ export { createMemoryPair } from './transport/memory.js';
 export { MessagePortTransport, type PortLike } from './transport/message-port.js';
 export { createStringChannelPair, type StringChannel, StringTransport } from './transport/string-channel.js';
 export { BaseTransport, type Transport, type TransportEvents } from './transport/transport.js';
+export { createPolicyHost, type PolicyHost, type PolicyHostOptions } from './host/create.js';
+export { nativeAuthority, nativeServices } from './host/native-services.js';
+export { capabilitiesGranted, loadPolicyFile, parsePolicy, type Policy, policyBlob } from './policy/policy.js';
+export { ManifestSchema, manifestJsonSchema, type Manifest } from './policy/manifest.js';
+export { nativeAvailable, openEngine, type NativeEngine, type NativeOutcome } from './native/index.js';
