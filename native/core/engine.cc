@@ -45,6 +45,14 @@ bool EnvFlag(const char* name) {
   return v != nullptr && strcmp(v, "1") == 0;
 }
 
+Status InertGrant(std::string_view origin, std::string_view cap, const std::string& request, const std::string& path,
+                  const std::string& suggest) {
+  return Denial(origin, cap, request,
+                "the " + std::string(cap) + " grant covering " + path +
+                    " names a directory that did not exist when the policy was loaded",
+                "create the directory and load the policy again", GrantJson(cap, origin, &suggest));
+}
+
 }  // namespace
 
 // The only code that creates OpenedObject / CheckedEntry: lexical policy
@@ -135,12 +143,7 @@ class Checker {
     }
     if (root_.verdict == Verdict::kNotCovered) {
       const std::string& suggest = write ? parentPath_ : path_.normalized;
-      if (root_.inertGrant) {
-        return Denial(origin_, cap_, request_,
-                      "the " + std::string(cap_) + " grant covering " + path_.normalized +
-                          " names a directory that did not exist when the policy was loaded",
-                      "create the directory and load the policy again", GrantJson(cap_, origin_, &suggest));
-      }
+      if (root_.inertGrant) return InertGrant(origin_, cap_, request_, path_.normalized, suggest);
       return NotCovered(origin_, cap_, request_, path_.normalized, &suggest);
     }
     return Status::Ok();
@@ -264,6 +267,7 @@ Status Engine::Check(std::string_view origin, std::string_view capability, const
     if (d.verdict == Verdict::kDenied) {
       return DenyHit(origin, capability, request, p.normalized, policy_->roots()[d.root].path, kind);
     }
+    if (d.inertGrant) return InertGrant(origin, capability, request, p.normalized, p.normalized);
     return NotCovered(origin, capability, request, p.normalized, &p.normalized);
   }
   if (scope->empty() || scope->find('\0') != std::string::npos) {
