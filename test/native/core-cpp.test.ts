@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { encodePolicyBlob } from '../../src/native/policy-blob.js';
 import { buildCmakeTargets, cmakeBuildDir } from './cmake-build.js';
 
-buildCmakeTargets('capwire_core_tests', 'capwire_example_c');
+buildCmakeTargets('capwire_core_tests', 'capwire_example_c', 'capwire_fuzz_policy_blob');
 
 const run = spawnSync(join(cmakeBuildDir, 'capwire_core_tests'), [], { encoding: 'utf8', timeout: 300_000 });
 const lines = run.stdout.split('\n');
@@ -44,6 +45,28 @@ test('C example host reads a granted file and shows a denial', () => {
     assert.not.match(out, 'nope');
   } finally {
     rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('fuzz harness (standalone driver) survives TS-encoded blobs and their mutations', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capwire-fuzz-'));
+  try {
+    const blob = encodePolicyBlob([
+      { effect: 'grant', origin: 'app://main', capability: 'fs.read', scopeKind: 'path', scopeValue: '/ws/data' },
+      { effect: 'deny', origin: '*', capability: 'env.read', scopeKind: 'name', scopeValue: 'HOME' },
+    ]);
+    const files: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.from(blob);
+      for (let k = 0; k <= i % 4; k++) b[(i * 7919 + k * 104729) % b.length] ^= 1 << ((i + k) % 8);
+      const f = join(dir, `case-${i}`);
+      writeFileSync(f, i === 0 ? blob : b.subarray(0, b.length - (i % 5)));
+      files.push(f);
+    }
+    const r = spawnSync(join(cmakeBuildDir, 'capwire_fuzz_policy_blob'), files, { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
