@@ -58,7 +58,10 @@ test('fuzz harness (standalone driver) survives TS-encoded blobs and their mutat
     const files: string[] = [];
     for (let i = 0; i < 200; i++) {
       const b = Buffer.from(blob);
-      for (let k = 0; k <= i % 4; k++) b[(i * 7919 + k * 104729) % b.length] ^= 1 << ((i + k) % 8);
+      for (let k = 0; k <= i % 4; k++) {
+        const at = (i * 7919 + k * 104729) % b.length;
+        b.writeUInt8((b.readUInt8(at) ^ (1 << ((i + k) % 8))) & 0xff, at);
+      }
       const f = join(dir, `case-${i}`);
       writeFileSync(f, i === 0 ? blob : b.subarray(0, b.length - (i % 5)));
       files.push(f);
