@@ -1,25 +1,12 @@
 // Typed wrapper over the native engine. The native side never throws for
 // policy or OS errors: every call resolves to a NativeOutcome.
+import { ERROR_CODES, type ErrorCode } from '../protocol/errors.js';
 import { type RawEngine, loadAddon } from './load-addon.js';
 
-export const NATIVE_CODES = [
-  'OK',
-  'PERMISSION_DENIED',
-  'NOT_FOUND',
-  'INVALID_ARGUMENT',
-  'UNKNOWN_METHOD',
-  'UNSUPPORTED_VERSION',
-  'MALFORMED_MESSAGE',
-  'PAYLOAD_TOO_LARGE',
-  'TIMEOUT',
-  'CANCELLED',
-  'RESOURCE_EXHAUSTED',
-  'IO_ERROR',
-  'INTERNAL',
-] as const;
+/** The native core uses capwire's one code list (src/protocol/errors.ts); index = capwire.v1.ErrorCode number. */
+export const NATIVE_CODES = ERROR_CODES;
 
-/** Stable code strings; index = capwire.v1.ErrorCode number. */
-export type NativeCode = (typeof NATIVE_CODES)[number];
+export type NativeCode = ErrorCode;
 
 export interface AuditRecord {
   origin: string;
