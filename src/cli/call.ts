@@ -7,11 +7,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Client } from '../client/client.js';
 import { createPolicyHost } from '../host/create.js';
+import { InProcessClients } from '../host/in-process.js';
 import { loadPolicyFile } from '../policy/policy.js';
 import { CapwireError, toCapwireError } from '../protocol/errors.js';
-import { createMemoryPair } from '../transport/memory.js';
 import { UsageError } from './io.js';
 
 export const CALL_HELP = `usage: capwire call --policy FILE --batch FILE|-
@@ -72,23 +71,13 @@ export async function callCommand(args: string[], stdout: NodeJS.WritableStream)
   });
   await opened;
   const bridge = createPolicyHost({ policy });
-  const clients = new Map<string, Promise<Client>>();
-  const clientFor = (origin: string): Promise<Client> => {
-    let client = clients.get(origin);
-    if (!client) {
-      const [pageEnd, hostEnd] = createMemoryPair();
-      bridge.host.accept(hostEnd, { origin });
-      client = Client.connect(pageEnd);
-      clients.set(origin, client);
-    }
-    return client;
-  };
+  const clients = new InProcessClients(bridge.host);
   try {
     for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
       let answer: object;
       try {
         const line = parseLine(text);
-        const client = await clientFor(line.origin);
+        const client = await clients.clientFor(line.origin);
         answer = { ok: true, result: await client.call(line.method, line.params) };
       } catch (error) {
         const failure = toCapwireError(error, 'call');
@@ -97,7 +86,7 @@ export async function callCommand(args: string[], stdout: NodeJS.WritableStream)
       stdout.write(`${JSON.stringify(answer)}\n`);
     }
   } finally {
-    for (const client of clients.values()) (await client.catch(() => undefined))?.close();
+    await clients.closeAll();
     bridge.close();
   }
   return 0;

@@ -3,10 +3,9 @@
 // session per origin, with the policy loaded from the DESIGN.md manifest form.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Client } from '../../src/client/client.js';
 import { createPolicyHost, type PolicyHost } from '../../src/host/create.js';
 import { parsePolicy } from '../../src/policy/policy.js';
-import { createMemoryPair } from '../../src/transport/memory.js';
+import { InProcessClients } from '../../src/host/in-process.js';
 import { buildPermissionMatrix, type MatrixCase } from '../fixtures/permission-matrix.js';
 
 /** Native-shaped params -> proto3 JSON (bytes as base64). */
@@ -32,22 +31,11 @@ const PROTO3_JSON_OUTCOME: Record<string, { expect: string; params?: Record<stri
 const m = buildPermissionMatrix();
 const test = suite('permission matrix through client -> host -> native');
 let bridge: PolicyHost;
-const clients = new Map<string, Promise<Client>>();
+let clients: InProcessClients;
 const codes = new Map<string, number>();
 
-function clientFor(origin: string): Promise<Client> {
-  let client = clients.get(origin);
-  if (!client) {
-    const [pageEnd, hostEnd] = createMemoryPair();
-    bridge.host.accept(hostEnd, { origin });
-    client = Client.connect(pageEnd);
-    clients.set(origin, client);
-  }
-  return client;
-}
-
 async function outcome(c: MatrixCase): Promise<{ code: string; message: string; result?: Record<string, unknown> }> {
-  const client = await clientFor(c.origin);
+  const client = await clients.clientFor(c.origin);
   try {
     const params = PROTO3_JSON_OUTCOME[c.name]?.params ?? toJsonParams(c.params);
     return { code: 'OK', message: '', result: await client.call(c.method, params) };
@@ -59,11 +47,12 @@ async function outcome(c: MatrixCase): Promise<{ code: string; message: string; 
 
 test.before(() => {
   bridge = createPolicyHost({ policy: parsePolicy(m.manifest, m.root) });
+  clients = new InProcessClients(bridge.host);
   m.afterOpen();
 });
 
 test.after(async () => {
-  for (const client of clients.values()) (await client).close();
+  await clients.closeAll();
   bridge.close();
   console.log(`[matrix public path] ${m.cases.length} cases: ${[...codes].map(([k, v]) => `${k}=${v}`).join(' ')}`);
   m.cleanup();
