@@ -15,6 +15,7 @@ import type { Authority } from './authority.js';
 import type { Handler } from './handlers.js';
 
 export const MAX_METHOD_NAME_BYTES = 256;
+const utf8 = new TextEncoder();
 
 export interface DispatchEntry {
   readonly method: MethodDescriptor;
@@ -142,7 +143,7 @@ export class Session {
         id: 0,
         welcome: {
           protocolVersion: version,
-          services: this.host.services.map((service) => ({ name: service.name, version: service.version, fingerprint: '' })),
+          services: this.host.services.map((service) => ({ name: service.name, version: service.version, fingerprint: service.fingerprint ?? '' })),
           capabilities: this.host.authority.capabilitiesFor(this.origin),
           limits: { maxFrameBytes: limits.maxFrameBytes, maxInFlight: limits.maxInFlight, maxStreams: limits.maxStreams },
           origin: this.origin,
@@ -217,7 +218,7 @@ export class Session {
   }
 
   private async runCall(methodName: string, payload: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    if (new TextEncoder().encode(methodName).byteLength > MAX_METHOD_NAME_BYTES) {
+    if (utf8.encode(methodName).byteLength > MAX_METHOD_NAME_BYTES) {
       throw new CapwireError('INVALID_ARGUMENT', `request: method name longer than ${MAX_METHOD_NAME_BYTES} bytes`);
     }
     const entry = this.host.dispatch.get(methodName);
