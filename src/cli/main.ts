@@ -1,7 +1,10 @@
 /** capwire's command line: parses the command name and hands off to a module. */
 import { describeFailure } from './io.js';
+import { benchCommand } from './bench.js';
 import { callCommand } from './call.js';
 import { demoCommand } from './demo.js';
+import { fuzzCommand } from './fuzz.js';
+import { genCommand } from './gen.js';
 import { schemaCommand } from './schema.js';
 import { wireCommand } from './wire.js';
 
@@ -14,6 +17,9 @@ commands:
   call --policy FILE --batch FILE|-     run JSON-lines requests through a real host
   schema                                print the policy manifest's JSON Schema
   demo [--port N]                       run the demo host
+  fuzz [--seconds N] [--seed S]         fuzz a host; exit 1 with a reproducer on any finding
+  bench [--json] [--quick]              benchmarks against the JSON/base64 bridges
+  gen [--out DIR] PROTO_DIR...          TypeScript bindings for the services in PROTO_DIRs
   help                                  show this text
 
 Run "capwire <command> --help" for a command's options.`;
@@ -25,6 +31,9 @@ const COMMANDS: Record<string, Command> = {
   call: callCommand,
   schema: schemaCommand,
   demo: demoCommand,
+  fuzz: fuzzCommand,
+  bench: benchCommand,
+  gen: genCommand,
 };
 
 export async function main(argv: string[], stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {

@@ -16,6 +16,8 @@ import type { Transport } from '../transport/transport.js';
 export interface ServiceVersion {
   readonly name: string;
   readonly version: string;
+  /** sha256 hex of the service's canonical schema (from `capwire gen`); informative. */
+  readonly fingerprint?: string;
 }
 
 export interface ClientOptions {
@@ -106,7 +108,7 @@ export class Client {
             protocolVersion: w.protocolVersion ?? 0,
             origin: w.origin ?? '',
             capabilities: [...(w.capabilities ?? [])],
-            services: (w.services ?? []).map((s) => ({ name: s.name ?? '', version: s.version ?? '' })),
+            services: (w.services ?? []).map((s) => ({ name: s.name ?? '', version: s.version ?? '', ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}) })),
             limits: {
               maxFrameBytes: w.limits?.maxFrameBytes ?? limits.maxFrameBytes,
               maxInFlight: w.limits?.maxInFlight ?? 0,
@@ -126,7 +128,7 @@ export class Client {
           id: 0,
           hello: {
             protocolVersions: [...(options.protocolVersions ?? SUPPORTED_PROTOCOL_VERSIONS)],
-            services: (options.services ?? []).map((s) => ({ name: s.name, version: s.version, fingerprint: '' })),
+            services: (options.services ?? []).map((s) => ({ name: s.name, version: s.version, fingerprint: s.fingerprint ?? '' })),
             clientName: options.clientName ?? 'capwire-js',
           },
         }),

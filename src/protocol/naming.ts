@@ -28,3 +28,47 @@ function lowerFirst(name: string): string {
 export function methodName(serviceName: string, rpcName: string): string {
   return `${lowerFirst(serviceName)}.${lowerFirst(rpcName)}`;
 }
+
+// ---------- generated TypeScript (capwire gen) ----------
+
+/** `Fs` -> `fs`, `ReadFile` -> `readFile`: method and factory names in generated code. */
+export function tsMemberName(protoName: string): string {
+  return lowerFirst(protoName);
+}
+
+/**
+ * A message or enum's TS name: its name relative to the package, nested
+ * names joined by `_` (`Outer.Inner` -> `Outer_Inner`), as protobuf-es does.
+ */
+export function tsTypeName(fullName: string, packageName: string): string {
+  const relative = packageName && fullName.startsWith(`${packageName}.`) ? fullName.slice(packageName.length + 1) : fullName;
+  return relative.split('.').join('_');
+}
+
+/** Names generated for one service `Notes`. */
+export function serviceNames(serviceName: string): {
+  readonly client: string; readonly handlers: string; readonly factory: string;
+  readonly info: string; readonly capabilities: string; readonly schemas: string;
+} {
+  const constant = serviceName.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  return {
+    client: `${serviceName}Client`,
+    handlers: `${serviceName}Handlers`,
+    factory: `${lowerFirst(serviceName)}Service`,
+    info: `${constant}_SERVICE`,
+    capabilities: `${constant}_CAPABILITIES`,
+    schemas: `${lowerFirst(serviceName)}Schemas`,
+  };
+}
+
+/** `notes/v1/notes.proto` -> `notes/v1/notes_capwire.ts`, the file capwire gen writes for it. */
+export function generatedFilePath(protoPath: string): string {
+  return `${protoPath.replace(/\.proto$/, '')}_capwire.ts`;
+}
+
+const TS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A property key as written in TS source: bare when it is an identifier, quoted otherwise. */
+export function tsPropertyKey(name: string): string {
+  return TS_IDENTIFIER.test(name) ? name : JSON.stringify(name);
+}

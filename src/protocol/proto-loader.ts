@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { SchemaSet } from './codec/schema.js';
@@ -32,8 +32,24 @@ export function listProtoFiles(dir: string): string[] {
   return out;
 }
 
-/** Parses the protos under the given directories into one schema set. */
-export function loadProtoDirs(dirs: readonly string[]): SchemaSet {
+/** One .proto file of a loaded tree: its import path and the name protobufjs knows it by. */
+export interface ProtoSource {
+  /** Import path relative to its directory ("notes/v1/notes.proto"): the same wherever the folder lives. */
+  readonly path: string;
+  /** The resolved file name protobufjs records in each definition's `filename`. */
+  readonly filename: string;
+  /** True for files under the given directories; false for imports resolved elsewhere (capwire/v1, google/protobuf). */
+  readonly input: boolean;
+}
+
+export interface ProtoTree {
+  readonly schemas: SchemaSet;
+  /** Every file the root loaded, inputs first in path order. */
+  readonly files: readonly ProtoSource[];
+}
+
+/** Parses the protos under the given directories, keeping which file defined what. */
+export function loadProtoTree(dirs: readonly string[]): ProtoTree {
   const root = new protobuf.Root();
   // google/protobuf/*.proto ship inside protobufjs itself.
   const includeDirs = [...dirs.map((dir) => resolve(dir)), PACKAGE_PROTO_DIR, dirname(dirname(protobufGoogleDir()))];
@@ -44,11 +60,35 @@ export function loadProtoDirs(dirs: readonly string[]): SchemaSet {
     }
     return target;
   };
-  const files = dirs.flatMap((dir) => listProtoFiles(dir).map((file) => file));
+  const inputs = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const path of listProtoFiles(dir)) {
+      const filename = join(resolve(dir), path);
+      const earlier = inputs.get(path);
+      if (earlier !== undefined && earlier !== filename) {
+        throw new CapwireError('INVALID_ARGUMENT', `proto: ${path} is in more than one of the given directories`);
+      }
+      inputs.set(path, filename);
+    }
+  }
+  let schemas: SchemaSet;
   try {
-    root.loadSync(files, { keepCase: true });
-    return new SchemaSet(root);
+    root.loadSync([...inputs.keys()], { keepCase: true });
+    schemas = new SchemaSet(root);
   } catch (error) {
     throw new CapwireError('INVALID_ARGUMENT', `proto: ${(error as Error).message}`);
   }
+  const inputFilenames = new Set(inputs.values());
+  const files: ProtoSource[] = root.files.map((filename) => {
+    const dir = isAbsolute(filename) ? includeDirs.find((include) => !relative(include, filename).startsWith('..')) : undefined;
+    const path = dir === undefined ? filename : relative(dir, filename).split('\\').join('/');
+    return { path, filename, input: inputFilenames.has(filename) };
+  });
+  files.sort((a, b) => Number(b.input) - Number(a.input) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { schemas, files };
+}
+
+/** Parses the protos under the given directories into one schema set. */
+export function loadProtoDirs(dirs: readonly string[]): SchemaSet {
+  return loadProtoTree(dirs).schemas;
 }

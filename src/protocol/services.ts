@@ -27,6 +27,8 @@ export interface ServiceDescriptor {
   readonly name: string;
   readonly version: string;
   readonly methods: readonly MethodDescriptor[];
+  /** sha256 hex of the service's canonical schema (set by `capwire gen` output); sent in the Welcome. */
+  readonly fingerprint?: string;
 }
 
 function* servicesIn(namespace: protobuf.NamespaceBase): Generator<protobuf.Service> {
@@ -77,4 +79,11 @@ export function methodTable(services: readonly ServiceDescriptor[]): Map<string,
     }
   }
   return table;
+}
+
+/** One service of a schema set, by fully-qualified name; generated bindings attach their fingerprint. */
+export function serviceDescriptor(schemas: SchemaSet, fullName: string, fingerprint?: string): ServiceDescriptor {
+  const found = describeServices(schemas).find((service) => service.name === fullName);
+  if (!found) throw new CapwireError('INVALID_ARGUMENT', `${fullName}: no such service in these schemas`);
+  return fingerprint === undefined ? found : { ...found, fingerprint };
 }
