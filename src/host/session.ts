@@ -15,6 +15,8 @@ import type { Authority } from './authority.js';
 import type { Handler } from './handlers.js';
 
 export const MAX_METHOD_NAME_BYTES = 256;
+/** Longest delay setTimeout honours; longer request deadlines are clamped to it. */
+export const MAX_TIMER_MS = 0x7fffffff;
 const utf8 = new TextEncoder();
 
 export interface DispatchEntry {
@@ -206,7 +208,8 @@ export class Session {
       finish({ error: new CapwireError('RESOURCE_EXHAUSTED', `request ${id}: more than ${this.host.limits.maxInFlight} calls in flight (wait for some to finish)`) });
       return;
     }
-    const deadlineMs = request.deadlineMs || this.host.limits.defaultDeadlineMs;
+    // Node cannot arm a timer beyond 2^31-1 ms: it would fire after 1 ms instead (found by capwire fuzz).
+    const deadlineMs = Math.min(request.deadlineMs || this.host.limits.defaultDeadlineMs, MAX_TIMER_MS);
     call.timer = setTimeout(() => {
       call.controller.abort();
       finish({ error: new CapwireError('TIMEOUT', `${methodName}: no result within ${deadlineMs} ms`) });
