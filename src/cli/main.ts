@@ -4,6 +4,7 @@ import { benchCommand } from './bench.js';
 import { callCommand } from './call.js';
 import { demoCommand } from './demo.js';
 import { fuzzCommand } from './fuzz.js';
+import { fuzzCommand } from './fuzz.js';
 import { genCommand } from './gen.js';
 import { schemaCommand } from './schema.js';
 import { wireCommand } from './wire.js';
@@ -18,6 +19,7 @@ commands:
   schema                                print the policy manifest's JSON Schema
   demo [--port N]                       run the demo host
   fuzz [--seconds N] [--seed S]         fuzz a host; exit 1 with a reproducer on any finding
+  fuzz [--seconds N] [--seed S]         fuzz a host; exit 1 with a reproducer on any finding
   bench [--json] [--quick]              benchmarks against the JSON/base64 bridges
   gen [--out DIR] PROTO_DIR...          TypeScript bindings for the services in PROTO_DIRs
   help                                  show this text
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   call: callCommand,
   schema: schemaCommand,
   demo: demoCommand,
+  fuzz: fuzzCommand,
   fuzz: fuzzCommand,
   bench: benchCommand,
   gen: genCommand,
