@@ -4,7 +4,7 @@ import { benchCommand } from './bench.js';
 import { callCommand } from './call.js';
 import { demoCommand } from './demo.js';
 import { fuzzCommand } from './fuzz.js';
-import { fuzzCommand } from './fuzz.js';
+import { breakingCommand } from './breaking.js';
 import { genCommand } from './gen.js';
 import { schemaCommand } from './schema.js';
 import { wireCommand } from './wire.js';
@@ -19,9 +19,9 @@ commands:
   schema                                print the policy manifest's JSON Schema
   demo [--port N]                       run the demo host
   fuzz [--seconds N] [--seed S]         fuzz a host; exit 1 with a reproducer on any finding
-  fuzz [--seconds N] [--seed S]         fuzz a host; exit 1 with a reproducer on any finding
   bench [--json] [--quick]              benchmarks against the JSON/base64 bridges
   gen [--out DIR] PROTO_DIR...          TypeScript bindings for the services in PROTO_DIRs
+  breaking --against OLD_DIR NEW_DIR    wire/JSON breaking changes between two proto trees
   help                                  show this text
 
 Run "capwire <command> --help" for a command's options.`;
@@ -34,9 +34,9 @@ const COMMANDS: Record<string, Command> = {
   schema: schemaCommand,
   demo: demoCommand,
   fuzz: fuzzCommand,
-  fuzz: fuzzCommand,
   bench: benchCommand,
   gen: genCommand,
+  breaking: breakingCommand,
 };
 
 export async function main(argv: string[], stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {

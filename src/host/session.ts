@@ -145,7 +145,7 @@ export class Session {
         id: 0,
         welcome: {
           protocolVersion: version,
-          services: this.host.services.map((service) => ({ name: service.name, version: service.version, fingerprint: '' })),
+          services: this.host.services.map((service) => ({ name: service.name, version: service.version, fingerprint: service.fingerprint ?? '' })),
           capabilities: this.host.authority.capabilitiesFor(this.origin),
           limits: { maxFrameBytes: limits.maxFrameBytes, maxInFlight: limits.maxInFlight, maxStreams: limits.maxStreams },
           origin: this.origin,
