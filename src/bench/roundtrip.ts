@@ -188,6 +188,11 @@ export class HostWorker {
     return `ws://127.0.0.1:${port}`;
   }
 
+  /** The same server over HTTP (the Chromium bench page). */
+  async httpUrl(): Promise<string> {
+    return (await this.webSocketUrl()).replace(/^ws:/, 'http:');
+  }
+
   async webSocketChannel(): Promise<Channel> {
     const url = await this.webSocketUrl();
     const client = await Client.connect(await connectWebSocket(`${url}/capwire`));

@@ -8,6 +8,7 @@ import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openat2Available } from '../native/binding.js';
 import { packageRoot } from '../native/load-addon.js';
+import { runBrowser } from './browser.js';
 import { runCheck } from './check.js';
 import { runCodec } from './codec.js';
 import { runConcurrency, runSessions } from './concurrency.js';
@@ -34,6 +35,7 @@ interface Budgets {
   check: { reps: number; repMs: number };
   readfile: { reps: number; repMs: number };
   concurrency: { reps: number; repMs: number };
+  browser: { reps: number; repMs: number };
   sessionReps: number;
 }
 
@@ -43,6 +45,7 @@ const QUICK: Budgets = {
   check: { reps: 3, repMs: 25 },
   readfile: { reps: 3, repMs: 120 },
   concurrency: { reps: 3, repMs: 150 },
+  browser: { reps: 3, repMs: 300 },
   sessionReps: 1,
 };
 
@@ -52,6 +55,7 @@ const FULL: Budgets = {
   check: { reps: 5, repMs: 120 },
   readfile: { reps: 5, repMs: 500 },
   concurrency: { reps: 5, repMs: 600 },
+  browser: { reps: 5, repMs: 1000 },
   sessionReps: 3,
 };
 
@@ -81,7 +85,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       section('permission check');
       rows.push(...runCheck(budgets.check, log));
     }
-    if (wanted('roundtrip') || wanted('concurrency')) worker = await HostWorker.start(dataDir);
+    if (wanted('roundtrip') || wanted('concurrency') || wanted('browser')) worker = await HostWorker.start(dataDir);
     if (wanted('roundtrip')) {
       section('round trip: memory');
       const memory = await memoryChannel(dataDir);
@@ -111,7 +115,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       rows.push(...(await runReadFile(dataDir, budgets.readfile, log)));
     }
     if (wanted('browser')) {
-      skipped.push('Chromium figures: the browser build and test setup have not landed yet');
+      section('Chromium page -> host (WebSocket)');
+      const outcome = await runBrowser(worker!, budgets.browser, curve, log);
+      if (typeof outcome === 'string') {
+        skipped.push(`Chromium figures: ${outcome}`);
+        log(`  skipped: ${outcome}`);
+      } else {
+        rows.push(...outcome);
+      }
     }
   } finally {
     await worker?.stop();
