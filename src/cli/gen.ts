@@ -1,5 +1,5 @@
 /** capwire gen [--out DIR] PROTO_DIR... : parses flags, loads the protos, writes what generate() returns. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generate } from '../codegen/generate.js';
 import { loadProtoTree } from '../protocol/proto-loader.js';
@@ -22,17 +22,18 @@ export async function genCommand(args: string[], stdout: NodeJS.WritableStream):
       return 0;
     } else if (arg === '--out') {
       const value = args[++i];
-      if (value === undefined) throw new UsageError('gen: --out needs a directory');
+      if (value === undefined) throw new UsageError('--out needs a directory');
       out = value;
     } else if (arg.startsWith('--out=')) {
       out = arg.slice('--out='.length);
     } else if (arg.startsWith('-')) {
-      throw new UsageError(`gen: unknown option ${arg} (run capwire gen --help)`);
+      throw new UsageError(`unknown option ${arg} (run capwire gen --help)`);
     } else {
       dirs.push(arg);
     }
   }
-  if (dirs.length === 0) throw new UsageError('gen: name at least one PROTO_DIR (run capwire gen --help)');
+  if (dirs.length === 0) throw new UsageError('name at least one PROTO_DIR (run capwire gen --help)');
+  for (const dir of dirs) if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`);
   const files = generate(loadProtoTree(dirs));
   for (const file of files) {
     const path = join(out, file.path);
