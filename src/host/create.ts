@@ -3,6 +3,8 @@ import { openEngine, type NativeEngine, type OpenEngineOptions } from '../native
 import type { EngineLimits } from '../native/policy-blob.js';
 import { type Policy, policyBlob } from '../policy/policy.js';
 import type { ServiceImplementation } from './handlers.js';
+import { builtinSchemas } from '../protocol/schemas.js';
+import { withFingerprint } from './fingerprints.js';
 import { Host, type HostOptions } from './host.js';
 import { nativeAuthority, nativeServices } from './native-services.js';
 import { sysService } from './sys-service.js';
@@ -27,7 +29,7 @@ export function createPolicyHost(options: PolicyHostOptions): PolicyHost {
   const host = new Host({
     ...options,
     authority: nativeAuthority(engine, options.policy),
-    services: [sysService(), ...nativeServices(engine), ...(options.services ?? [])],
+    services: [...[sysService(), ...nativeServices(engine)].map((builtin) => withFingerprint(builtin, builtinSchemas().root)), ...(options.services ?? [])],
   });
   return {
     host,

@@ -31,9 +31,13 @@ export function methodName(serviceName: string, rpcName: string): string {
 
 // ---------- generated TypeScript (capwire gen) ----------
 
-/** `Fs` -> `fs`, `ReadFile` -> `readFile`: method and factory names in generated code. */
-export function tsMemberName(protoName: string): string {
-  return lowerFirst(protoName);
+/** Members a generated client class already has; an rpc with one of these names gets a trailing `_`. */
+const RESERVED_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'client', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']);
+
+/** `ReadFile` -> `readFile`: a method's name on generated clients and handler interfaces. */
+export function tsMemberName(rpcName: string): string {
+  const name = lowerFirst(rpcName);
+  return RESERVED_MEMBERS.has(name) ? `${name}_` : name;
 }
 
 /**

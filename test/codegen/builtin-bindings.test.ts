@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SYS_CAPABILITIES, SYS_SERVICE, SysClient, sysService } from '../../src/generated/services/capwire/v1/sys_capwire.js';
 import { FS_CAPABILITIES } from '../../src/generated/services/capwire/v1/fs_capwire.js';
+import { NetClient } from '../../src/generated/services/capwire/v1/net_capwire.js';
 import { connectedPair, rejectsWith, tableAuthority } from '../helpers/rpc.js';
 
 const test = suite('generated built-in bindings');
@@ -31,6 +32,17 @@ test('a handler returning the wrong shape is INTERNAL, not garbage on the wire',
   const service = sysService({ ping: () => ({ data: 42 as unknown as string }) });
   const { client } = await connectedPair({ services: [service] });
   await rejectsWith(new SysClient(client).ping({}), 'INTERNAL');
+  client.close();
+});
+
+test('server streaming (net.connect) is an AsyncIterable; until the runtime has streams it rejects, CANCELLED once aborted', async () => {
+  const { client } = await connectedPair();
+  const net = new NetClient(client);
+  const iterator = net.connect({ host: '127.0.0.1', port: 1 })[Symbol.asyncIterator]();
+  await rejectsWith(iterator.next(), 'INTERNAL');
+  const controller = new AbortController();
+  controller.abort();
+  await rejectsWith(net.connect({ host: '127.0.0.1', port: 1 }, { signal: controller.signal })[Symbol.asyncIterator]().next(), 'CANCELLED');
   client.close();
 });
 

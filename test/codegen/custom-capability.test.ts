@@ -107,6 +107,18 @@ test('the Welcome reports the service version and its schema fingerprint', async
   bridge.close();
 });
 
+test('built-in services report the same fingerprints as their committed generated bindings', async () => {
+  const fs = await import('../../src/generated/services/capwire/v1/fs_capwire.js');
+  const sys = await import('../../src/generated/services/capwire/v1/sys_capwire.js');
+  const { bridge, client } = await bridgeFor([]);
+  const served = new Map(client.welcome.services.map((service) => [service.name, service.fingerprint]));
+  assert.is(served.get('capwire.v1.Fs'), fs.FS_SERVICE.fingerprint);
+  assert.is(served.get('capwire.v1.Sys'), sys.SYS_SERVICE.fingerprint);
+  assert.is(client.welcome.services.filter((service) => !/^[0-9a-f]{64}$/.test(service.fingerprint ?? '')).length, 0);
+  client.close();
+  bridge.close();
+});
+
 test('a page built against a newer major version gets UNSUPPORTED_VERSION naming both', async () => {
   const policy = parsePolicy({ version: 1, grants: [] }, tmpdir());
   const bridge = createPolicyHost({ policy, services: [notes.notesService(notesHandlers())] });

@@ -8,7 +8,9 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import { generate, type GeneratedFile } from '../../src/codegen/generate.js';
+import { genCommand } from '../../src/cli/gen.js';
 import { loadProtoTree } from '../../src/protocol/proto-loader.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -126,6 +128,44 @@ test('the fingerprint changes with the schema, not with comments or layout', () 
   assert.is(fingerprint(`// a comment\n${base.replace(/\n\n/g, '\n\n\n')}`), original);
   assert.is.not(fingerprint(base.replace('string text = 2;', 'string text = 2;\n  bool pinned = 3;')), original);
   assert.is.not(fingerprint(base.replace('"notes.read"', '"notes.view"')), original);
+});
+
+test('rpc names that clash with class members get a trailing underscore', () => {
+  const dir = protoDir({
+    'x/v1/x.proto': `syntax = "proto3";
+package x.v1;
+import "capwire/v1/options.proto";
+service X {
+  rpc Constructor(M) returns (M) { option (capwire.v1.capability) = "x.a"; }
+  rpc Client(M) returns (M) { option (capwire.v1.capability) = "x.b"; }
+}
+message M {}
+`,
+  });
+  try {
+    const [file] = generate(loadProtoTree([dir]));
+    assert.match(file!.content, /\n {2}constructor_\(params: MInit = \{\}/);
+    assert.match(file!.content, /\n {2}client_\(params: MInit = \{\}/);
+    assert.match(file!.content, /'x\.constructor': \(request, context\) => handlers\.constructor_\(/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the CLI writes what generate() returns and lists the files', async () => {
+  const out = tempDir('capwire-gen-cli-');
+  try {
+    const stdout = new PassThrough();
+    let printed = '';
+    stdout.on('data', (chunk) => (printed += chunk));
+    assert.is(await genCommand(['--out', out, NOTES_DIR], stdout), 0);
+    const expected = generate(loadProtoTree([NOTES_DIR]));
+    assert.equal(filesUnder(out), expected.map((file) => file.path));
+    assert.is(readFileSync(join(out, expected[0]!.path), 'utf8'), expected[0]!.content);
+    assert.is(printed, expected.map((file) => `${join(out, file.path)}\n`).join(''));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('generated code type-checks under tsc --strict --module nodenext in a project depending on capwire', () => {
