@@ -13,7 +13,7 @@ import { generatedFilePath, methodName, serviceNames, tsMemberName, tsTypeName }
 import type { ProtoTree } from '../protocol/proto-loader.js';
 import { CAPABILITY_OPTION, DEFAULT_SERVICE_VERSION, SERVICE_VERSION_OPTION } from '../protocol/services.js';
 import { type Definition, descriptorJson, fullNameOf, reachableTypes, serviceFingerprint } from './closure.js';
-import { enumType, messageTypes, type TypeRef } from './typescript.js';
+import { docComment, enumType, messageTypes, type TypeRef } from './typescript.js';
 
 export interface GenerateOptions {
   /** Module the generated code imports the runtime from; default "capwire". */
@@ -126,6 +126,7 @@ function serviceCode(service: protobuf.Service, writer: FileWriter): string {
       capability: String(method.options?.[CAPABILITY_OPTION]),
       request: method.resolvedRequestType!,
       response: method.resolvedResponseType!,
+      comment: method.comment,
       clientStreaming: method.requestStream === true,
       serverStreaming: method.responseStream === true,
     };
@@ -142,12 +143,12 @@ function serviceCode(service: protobuf.Service, writer: FileWriter): string {
   out += `/** Schemas for Client.connect(transport, { schemas: [${names.schemas}] }) when the service is not built in. */\n`;
   out += `export const ${names.schemas}: SchemaSet = SCHEMAS;\n\n`;
 
-  out += `/** Typed calls to ${full}; \`client\` must know its schemas (ClientOptions.schemas). */\n`;
+  out += docComment(service.comment, [`Typed calls to ${full}; \`client\` must know its schemas (ClientOptions.schemas).`]);
   out += `export class ${names.client} {\n  readonly client: Client;\n\n  constructor(client: Client) {\n    this.client = client;\n  }\n`;
   for (const m of methods) {
     const request = writer.ref(m.request, 'init');
     const response = writer.ref(m.response, 'output');
-    out += `\n  /** ${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming, cancelled through options.signal' : ''}. */\n`;
+    out += `\n${docComment(m.comment, [`${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming, cancelled through options.signal' : ''}.`], '  ')}`;
     if (m.serverStreaming) {
       out += `  ${m.member}(params: ${request} = {}, options?: CallOptions): AsyncIterable<${response}> {\n`;
       out += `    return serverStream(this.client, '${m.call}', params, options) as AsyncIterable<unknown> as AsyncIterable<${response}>;\n  }\n`;
@@ -163,7 +164,7 @@ function serviceCode(service: protobuf.Service, writer: FileWriter): string {
   for (const m of methods) {
     const request = writer.ref(m.request, 'output');
     const response = writer.ref(m.response, 'init');
-    out += `  /** ${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming: not served until the runtime carries streams' : ''} */\n`;
+    out += docComment(m.comment, [`${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming: not served until the runtime carries streams' : ''}.`], '  ');
     out += m.serverStreaming
       ? `  ${m.member}(request: ${request}, context: CallContext): AsyncIterable<${response}>;\n`
       : `  ${m.member}(request: ${request}, context: CallContext): ${response} | Promise<${response}>;\n`;

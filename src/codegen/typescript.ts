@@ -11,6 +11,13 @@
 import protobuf from 'protobufjs';
 import { jsonName, tsPropertyKey } from '../protocol/naming.js';
 
+/** A JSDoc block: the proto comment (if any) above generated lines; a comment-closing marker inside is defused. */
+export function docComment(comment: string | null | undefined, lines: readonly string[], indent = ''): string {
+  const text = [...(comment ? comment.split('\n') : []), ...(comment && lines.length ? [''] : []), ...lines].map((line) => line.replace(/\*\//g, '*\\/').trimEnd());
+  if (text.length === 1) return `${indent}/** ${text[0]} */\n`;
+  return `${indent}/**\n${text.map((line) => (line ? `${indent} * ${line}` : `${indent} *`)).join('\n')}\n${indent} */\n`;
+}
+
 /** Resolves a message or enum to the TS name usable in the file being written. */
 export type TypeRef = (type: protobuf.Type | protobuf.Enum, form: 'output' | 'init') => string;
 
@@ -34,10 +41,10 @@ function valueType(field: protobuf.Field, ref: TypeRef, form: 'output' | 'init')
   return scalarType(field.type, form);
 }
 
-function fieldComment(field: protobuf.Field, bytesNote: boolean): string {
+function fieldComment(field: protobuf.Field): string {
   const notes: string[] = [`${field.name} = ${field.id}`];
-  if (bytesNote && field.type === 'bytes') notes.push('base64');
-  return `  /** ${notes.join('; ')} */\n`;
+  if (field.type === 'bytes') notes.push('base64');
+  return docComment(field.comment, [notes.join('; ')], '  ');
 }
 
 function fieldLine(field: protobuf.Field, ref: TypeRef, form: 'output' | 'init'): string {
@@ -48,7 +55,7 @@ function fieldLine(field: protobuf.Field, ref: TypeRef, form: 'output' | 'init')
   else if (field.repeated) type = type.includes('|') ? `(${type})[]` : `${type}[]`;
   const alwaysWritten = field.map || field.repeated || (!synthetic && !field.partOf && !isMessage);
   const optional = form === 'init' || !alwaysWritten;
-  return `${fieldComment(field, true)}  ${tsPropertyKey(jsonName(field.name))}${optional ? '?' : ''}: ${type};\n`;
+  return `${fieldComment(field)}  ${tsPropertyKey(jsonName(field.name))}${optional ? '?' : ''}: ${type};\n`;
 }
 
 export function messageTypes(type: protobuf.Type, name: string, ref: TypeRef): string {
@@ -56,7 +63,7 @@ export function messageTypes(type: protobuf.Type, name: string, ref: TypeRef): s
   const full = type.fullName.replace(/^\./, '');
   const body = (form: 'output' | 'init') => fields.map((field) => fieldLine(field, ref, form)).join('');
   return (
-    `/** ${full}, as capwire writes it in proto3 JSON. */\n` +
+    docComment(type.comment, [`${full}, as capwire writes it in proto3 JSON.`]) +
     `export interface ${name} {\n${body('output')}}\n\n` +
     `/** ${full}, as a caller may write it in proto3 JSON (every field optional). */\n` +
     `export interface ${name}Init {\n${body('init')}}\n`
@@ -66,5 +73,5 @@ export function messageTypes(type: protobuf.Type, name: string, ref: TypeRef): s
 export function enumType(type: protobuf.Enum, name: string): string {
   const names = Object.keys(type.values);
   const union = names.length ? names.map((value) => JSON.stringify(value)).join(' | ') : 'never';
-  return `/** ${type.fullName.replace(/^\./, '')} value names (proto3 JSON). */\nexport type ${name} = ${union};\n`;
+  return `${docComment(type.comment, [`${type.fullName.replace(/^\./, '')} value names (proto3 JSON).`])}export type ${name} = ${union};\n`;
 }

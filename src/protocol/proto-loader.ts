@@ -73,7 +73,8 @@ export function loadProtoTree(dirs: readonly string[]): ProtoTree {
   }
   let schemas: SchemaSet;
   try {
-    root.loadSync([...inputs.keys()], { keepCase: true });
+    // alternateCommentMode keeps `//` comments too, so generated code carries the protos' docs.
+    root.loadSync([...inputs.keys()], { keepCase: true, alternateCommentMode: true });
     schemas = new SchemaSet(root);
   } catch (error) {
     throw new CapwireError('INVALID_ARGUMENT', `proto: ${(error as Error).message}`);

@@ -127,7 +127,7 @@ export class EnvClient {
 
 /** What a host implements for capwire.v1.Env. The capability is checked before a handler runs. */
 export interface EnvHandlers {
-  /** env.get (capability env.read) */
+  /** env.get (capability env.read). */
   get(request: GetEnvRequest, context: CallContext): GetEnvResponseInit | Promise<GetEnvResponseInit>;
 }
 

@@ -57,13 +57,21 @@ export interface ReadDirRequestInit {
 
 /** capwire.v1.ReadDirResponse, as capwire writes it in proto3 JSON. */
 export interface ReadDirResponse {
-  /** entries = 1 */
+  /**
+   * Sorted by name.
+   *
+   * entries = 1
+   */
   entries: DirEntry[];
 }
 
 /** capwire.v1.ReadDirResponse, as a caller may write it in proto3 JSON (every field optional). */
 export interface ReadDirResponseInit {
-  /** entries = 1 */
+  /**
+   * Sorted by name.
+   *
+   * entries = 1
+   */
   entries?: DirEntryInit[];
 }
 
@@ -459,12 +467,20 @@ export class FsClient {
     this.client = client;
   }
 
-  /** fs.readFile (capability fs.read). */
+  /**
+   * Reads a file, or `length` bytes of it from `offset`.
+   *
+   * fs.readFile (capability fs.read).
+   */
   readFile(params: ReadFileRequestInit = {}, options?: CallOptions): Promise<ReadFileResponse> {
     return this.client.call('fs.readFile', params, options) as Promise<unknown> as Promise<ReadFileResponse>;
   }
 
-  /** fs.stat (capability fs.read). */
+  /**
+   * Follows symlinks (beneath the granted root only).
+   *
+   * fs.stat (capability fs.read).
+   */
   stat(params: StatRequestInit = {}, options?: CallOptions): Promise<StatResponse> {
     return this.client.call('fs.stat', params, options) as Promise<unknown> as Promise<StatResponse>;
   }
@@ -474,7 +490,11 @@ export class FsClient {
     return this.client.call('fs.readDir', params, options) as Promise<unknown> as Promise<ReadDirResponse>;
   }
 
-  /** fs.writeFile (capability fs.write). */
+  /**
+   * Atomic: the new content replaces the old in one rename, or nothing changes.
+   *
+   * fs.writeFile (capability fs.write).
+   */
   writeFile(params: WriteFileRequestInit = {}, options?: CallOptions): Promise<WriteFileResponse> {
     return this.client.call('fs.writeFile', params, options) as Promise<unknown> as Promise<WriteFileResponse>;
   }
@@ -484,7 +504,11 @@ export class FsClient {
     return this.client.call('fs.mkdir', params, options) as Promise<unknown> as Promise<MkdirResponse>;
   }
 
-  /** fs.remove (capability fs.write). */
+  /**
+   * Deletes a file or an empty directory; a final symlink is removed, not followed.
+   *
+   * fs.remove (capability fs.write).
+   */
   remove(params: RemoveRequestInit = {}, options?: CallOptions): Promise<RemoveResponse> {
     return this.client.call('fs.remove', params, options) as Promise<unknown> as Promise<RemoveResponse>;
   }
@@ -492,17 +516,33 @@ export class FsClient {
 
 /** What a host implements for capwire.v1.Fs. The capability is checked before a handler runs. */
 export interface FsHandlers {
-  /** fs.readFile (capability fs.read) */
+  /**
+   * Reads a file, or `length` bytes of it from `offset`.
+   *
+   * fs.readFile (capability fs.read).
+   */
   readFile(request: ReadFileRequest, context: CallContext): ReadFileResponseInit | Promise<ReadFileResponseInit>;
-  /** fs.stat (capability fs.read) */
+  /**
+   * Follows symlinks (beneath the granted root only).
+   *
+   * fs.stat (capability fs.read).
+   */
   stat(request: StatRequest, context: CallContext): StatResponseInit | Promise<StatResponseInit>;
-  /** fs.readDir (capability fs.read) */
+  /** fs.readDir (capability fs.read). */
   readDir(request: ReadDirRequest, context: CallContext): ReadDirResponseInit | Promise<ReadDirResponseInit>;
-  /** fs.writeFile (capability fs.write) */
+  /**
+   * Atomic: the new content replaces the old in one rename, or nothing changes.
+   *
+   * fs.writeFile (capability fs.write).
+   */
   writeFile(request: WriteFileRequest, context: CallContext): WriteFileResponseInit | Promise<WriteFileResponseInit>;
-  /** fs.mkdir (capability fs.write) */
+  /** fs.mkdir (capability fs.write). */
   mkdir(request: MkdirRequest, context: CallContext): MkdirResponseInit | Promise<MkdirResponseInit>;
-  /** fs.remove (capability fs.write) */
+  /**
+   * Deletes a file or an empty directory; a final symlink is removed, not followed.
+   *
+   * fs.remove (capability fs.write).
+   */
   remove(request: RemoveRequest, context: CallContext): RemoveResponseInit | Promise<RemoveResponseInit>;
 }
 

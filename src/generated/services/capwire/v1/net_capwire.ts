@@ -110,7 +110,11 @@ export class NetClient {
     this.client = client;
   }
 
-  /** net.connect (capability net.connect); server streaming, cancelled through options.signal. */
+  /**
+   * A byte stream to host:port (streams land with the browser issue).
+   *
+   * net.connect (capability net.connect); server streaming, cancelled through options.signal.
+   */
   connect(params: ConnectRequestInit = {}, options?: CallOptions): AsyncIterable<ConnectChunk> {
     return serverStream(this.client, 'net.connect', params, options) as AsyncIterable<unknown> as AsyncIterable<ConnectChunk>;
   }
@@ -118,7 +122,11 @@ export class NetClient {
 
 /** What a host implements for capwire.v1.Net. The capability is checked before a handler runs. */
 export interface NetHandlers {
-  /** net.connect (capability net.connect); server streaming: not served until the runtime carries streams */
+  /**
+   * A byte stream to host:port (streams land with the browser issue).
+   *
+   * net.connect (capability net.connect); server streaming: not served until the runtime carries streams.
+   */
   connect(request: ConnectRequest, context: CallContext): AsyncIterable<ConnectChunkInit>;
 }
 

@@ -124,7 +124,7 @@ export class OsClient {
 
 /** What a host implements for capwire.v1.Os. The capability is checked before a handler runs. */
 export interface OsHandlers {
-  /** os.info (capability os.info) */
+  /** os.info (capability os.info). */
   info(request: OsInfoRequest, context: CallContext): OsInfoResponseInit | Promise<OsInfoResponseInit>;
 }
 

@@ -5,25 +5,41 @@ import { type CallContext, type CallOptions, type Client, implementService, Sche
 
 /** capwire.v1.SpawnRequest, as capwire writes it in proto3 JSON. */
 export interface SpawnRequest {
-  /** program = 1 */
+  /**
+   * Absolute path; must equal a granted program exactly.
+   *
+   * program = 1
+   */
   program: string;
   /** args = 2 */
   args: string[];
   /** stdin = 3; base64 */
   stdin?: string;
-  /** timeout_ms = 4 */
+  /**
+   * Kill the process after this many milliseconds (host default when unset).
+   *
+   * timeout_ms = 4
+   */
   timeoutMs?: number;
 }
 
 /** capwire.v1.SpawnRequest, as a caller may write it in proto3 JSON (every field optional). */
 export interface SpawnRequestInit {
-  /** program = 1 */
+  /**
+   * Absolute path; must equal a granted program exactly.
+   *
+   * program = 1
+   */
   program?: string;
   /** args = 2 */
   args?: string[];
   /** stdin = 3; base64 */
   stdin?: string;
-  /** timeout_ms = 4 */
+  /**
+   * Kill the process after this many milliseconds (host default when unset).
+   *
+   * timeout_ms = 4
+   */
   timeoutMs?: number;
 }
 
@@ -31,7 +47,11 @@ export interface SpawnRequestInit {
 export interface SpawnResponse {
   /** exit_code = 1 */
   exitCode: number;
-  /** signal = 2 */
+  /**
+   * Set when the process was ended by a signal ("SIGKILL").
+   *
+   * signal = 2
+   */
   signal?: string;
   /** stdout = 3; base64 */
   stdout: string;
@@ -43,7 +63,11 @@ export interface SpawnResponse {
 export interface SpawnResponseInit {
   /** exit_code = 1 */
   exitCode?: number;
-  /** signal = 2 */
+  /**
+   * Set when the process was ended by a signal ("SIGKILL").
+   *
+   * signal = 2
+   */
   signal?: string;
   /** stdout = 3; base64 */
   stdout?: string;
@@ -186,7 +210,7 @@ export class ProcessClient {
 
 /** What a host implements for capwire.v1.Process. The capability is checked before a handler runs. */
 export interface ProcessHandlers {
-  /** process.spawn (capability process.spawn) */
+  /** process.spawn (capability process.spawn). */
   spawn(request: SpawnRequest, context: CallContext): SpawnResponseInit | Promise<SpawnResponseInit>;
 }
 

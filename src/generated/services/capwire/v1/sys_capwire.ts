@@ -101,7 +101,11 @@ export class SysClient {
     this.client = client;
   }
 
-  /** sys.ping (capability sys.ping). */
+  /**
+   * Echoes the bytes it was sent.
+   *
+   * sys.ping (capability sys.ping).
+   */
   ping(params: PingRequestInit = {}, options?: CallOptions): Promise<PingResponse> {
     return this.client.call('sys.ping', params, options) as Promise<unknown> as Promise<PingResponse>;
   }
@@ -109,7 +113,11 @@ export class SysClient {
 
 /** What a host implements for capwire.v1.Sys. The capability is checked before a handler runs. */
 export interface SysHandlers {
-  /** sys.ping (capability sys.ping) */
+  /**
+   * Echoes the bytes it was sent.
+   *
+   * sys.ping (capability sys.ping).
+   */
   ping(request: PingRequest, context: CallContext): PingResponseInit | Promise<PingResponseInit>;
 }
 
