@@ -199,9 +199,9 @@ export async function runBrowser(worker: HostWorker, budget: { reps: number; rep
       const name = `WebSocket ${formatBytes(size)}`;
       const latency = 'baseline latency / capwire latency (>1: capwire faster)';
       rows.push(
-        { section: SECTION, name: `${name} p50`, unit: 'µs', capwire: stat('capwire', 'p50'), baselines: compare('p50', false), ratioMeans: latency, note },
-        { section: SECTION, name: `${name} p99`, unit: 'µs', capwire: stat('capwire', 'p99'), baselines: compare('p99', false), ratioMeans: latency, note },
-        { section: SECTION, name: `${name} throughput`, unit: 'MB/s', capwire: stat('capwire', 'mbps'), baselines: compare('mbps', true), ratioMeans: 'capwire throughput / baseline throughput (>1: capwire faster)', note },
+        { section: SECTION, name: `${name} p50`, unit: 'µs', capwire: stat('capwire', 'p50'), baselines: compare('p50', false), howCompared: latency, note },
+        { section: SECTION, name: `${name} p99`, unit: 'µs', capwire: stat('capwire', 'p99'), baselines: compare('p99', false), howCompared: latency, note },
+        { section: SECTION, name: `${name} throughput`, unit: 'MB/s', capwire: stat('capwire', 'mbps'), baselines: compare('mbps', true), howCompared: 'capwire throughput / baseline throughput (>1: capwire faster)', note },
       );
       for (const contender of ['capwire', 'json', 'base64']) curve.push({ transport: 'Chromium', contender, size, mbps: stat(contender, 'mbps').median });
       log(`  Chromium ${name}: ${['capwire', 'json', 'base64'].map((c) => `${c} ${stat(c, 'p50').median.toFixed(0)} µs ${stat(c, 'mbps').median.toFixed(1)} MB/s`).join(' | ')}`);

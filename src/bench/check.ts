@@ -104,7 +104,7 @@ export function runCheck(budget: { reps: number; repMs: number }, log: (line: st
               { baseline: 'unscoped check', value: floorM, ratio: own.median / floorM.median },
               { baseline: 'js no-op', value: noopM, ratio: own.median / noopM.median },
             ],
-            ratioMeans: 'capwire check ns / baseline ns (cost multiple; lower is better)',
+            howCompared: 'capwire check ns / baseline ns (cost multiple; lower is better)',
             ...(count === 100_000 ? { target: { text: '< 1 µs at 100,000 rules', met: own.median < 1000 } } : {}),
             note: `policy load ${loadMs.toFixed(1)} ms`,
           });
@@ -157,7 +157,7 @@ function nativeOnly(log: (line: string) => void): Row[] {
       unit: 'ns/check',
       capwire: one(entry.path),
       baselines: [{ baseline: 'env-name check', value: one(entry.env), ratio: entry.path / entry.env }],
-      ratioMeans: 'path check ns / env-name check ns (cost multiple)',
+      howCompared: 'path check ns / env-name check ns (cost multiple)',
       ...(count === '100000' ? { target: { text: '< 1 µs at 100,000 rules', met: entry.path < 1000 } } : {}),
       note: 'native/bench/check_bench.cc, one run of 200,000 checks (no repetitions)',
     });

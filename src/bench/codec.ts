@@ -148,7 +148,7 @@ export function runCodec(budget: { reps: number; repMs: number }, log: (line: st
       unit: 'ns/msg',
       capwire: own,
       baselines,
-      ratioMeans: 'baseline ns / capwire ns (>1: capwire cheaper)',
+      howCompared: 'baseline ns / capwire ns (>1: capwire cheaper)',
       note: 'encode then decode of one message (method message + envelope), unless the name says decode only',
     });
     log(`  ${c.name}: capwire ${own.median.toFixed(0)} ns, ${baselines.map((b) => `${b.baseline} ${b.value.median.toFixed(0)} ns`).join(', ')}`);

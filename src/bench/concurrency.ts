@@ -50,7 +50,7 @@ export async function runConcurrency(channel: Channel, budget: { reps: number; r
       unit: 'calls/s',
       capwire: own,
       baselines: [{ baseline: 'json', value: json, ratio: own.median / json.median }],
-      ratioMeans: 'capwire calls/s / baseline calls/s (>1: capwire faster)',
+      howCompared: 'capwire calls/s / baseline calls/s (>1: capwire faster)',
       ...(window > 64 ? { note: 'host maxInFlight raised from 64 to 256 for this figure' } : {}),
     });
     log(`  ${window} in flight: capwire ${own.median.toFixed(0)} calls/s, json ${json.median.toFixed(0)} calls/s`);
@@ -141,7 +141,7 @@ export async function runSessions(dataDir: string, reps: number, log: (line: str
       unit: 'bytes/session',
       capwire: own,
       baselines: [{ baseline: 'json bridge (both ends)', value: json, ratio: own.median / json.median }],
-      ratioMeans: 'capwire bytes / baseline bytes (lower is better)',
+      howCompared: 'capwire bytes / baseline bytes (lower is better)',
       target: { text: '< 64 KiB per idle session', met: own.median < 64 * 1024 },
       note: 'heapUsed + external growth after full GC, divided by the session count',
     });

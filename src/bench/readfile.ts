@@ -69,7 +69,7 @@ export async function runReadFile(dataDir: string, budget: { reps: number; repMs
         unit: 'µs',
         capwire: own,
         baselines: [{ baseline: 'direct', value: direct, ratio: own.median / direct.median }],
-        ratioMeans: 'capwire time / direct fs.promises.readFile time (overhead; lower is better)',
+        howCompared: 'capwire time / direct fs.promises.readFile time (overhead; lower is better)',
         ...(size === 1024 * 1024 ? { target: { text: '<= 1.3x direct at 1 MiB', met: own.median / direct.median <= 1.3 } } : {}),
         ...(size > 8 * 1024 * 1024 ? { note: 'engine maxReadBytes and maxFrameBytes raised to 80 MiB for this case' } : {}),
       });

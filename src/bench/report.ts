@@ -9,7 +9,7 @@ export interface BenchResult {
   readonly meta: {
     readonly mode: 'quick' | 'full';
     readonly startedAt: string;
-    readonly durationMs: number;
+    readonly elapsedMs: number;
     readonly node: string;
     readonly platform: string;
     readonly cpus: string;
@@ -38,8 +38,12 @@ function pad(text: string, width: number, right = false): string {
 export function renderTable(result: BenchResult): string {
   const out: string[] = [];
   const { meta } = result;
-  out.push(`capwire bench (${meta.mode}) — ${meta.startedAt}, ${(meta.durationMs / 1000).toFixed(1)} s, Node ${meta.node}, ${meta.cpuCount} × ${meta.cpus}, resolver ${meta.resolver}, load ${meta.loadAverage[0].toFixed(1)} -> ${meta.loadAverage[1].toFixed(1)}`);
+  out.push(`capwire bench (${meta.mode}) — ${meta.startedAt}, ${(meta.elapsedMs / 1000).toFixed(1)} s, Node ${meta.node}, ${meta.cpuCount} × ${meta.cpus}, resolver ${meta.resolver}, load ${meta.loadAverage[0].toFixed(1)} -> ${meta.loadAverage[1].toFixed(1)}`);
   out.push('values: median of the repetitions ±half their range; ratios compare medians');
+  const peakLoad = Math.max(...meta.loadAverage);
+  if (peakLoad > meta.cpuCount) {
+    out.push(`warning: load average up to ${peakLoad.toFixed(1)} on ${meta.cpuCount} cores: other processes competed for the CPU; latencies are inflated and spreads wide, ratios are the steadier figures`);
+  }
   const sections = [...new Set(result.rows.map((r) => r.section))];
   for (const section of sections) {
     const rows = result.rows.filter((r) => r.section === section);
@@ -58,7 +62,7 @@ export function renderTable(result: BenchResult): string {
     header.push('target');
     const widths = header.map((h, i) => Math.max([...h].length, ...table.map((line) => [...(line[i] ?? '')].length)));
     out.push('');
-    const meanings = [...new Set(rows.map((r) => r.ratioMeans))];
+    const meanings = [...new Set(rows.map((r) => r.howCompared))];
     out.push(`== ${section} == ratio: ${meanings.join('; ')}`);
     out.push(header.map((h, i) => pad(h, widths[i]!, i >= 2 && h !== 'target' && h !== 'baseline')).join('  ').trimEnd());
     for (const line of table) out.push(line.map((c, i) => pad(c, widths[i]!, i === 2 || (i > 2 && (i - 3) % 2 === 1 && i < line.length - 1))).join('  ').trimEnd());

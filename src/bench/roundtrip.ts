@@ -98,9 +98,9 @@ export async function measureChannel(channel: Channel, sizes: readonly number[],
       });
     const name = `${channel.transport} ${label(size)}`;
     rows.push(
-      { section: SECTION, name: `${name} p50`, unit: 'µs', capwire: stat(own!.name, 'p50'), baselines: compare('p50', false), ratioMeans: 'baseline latency / capwire latency (>1: capwire faster)' },
-      { section: SECTION, name: `${name} p99`, unit: 'µs', capwire: stat(own!.name, 'p99'), baselines: compare('p99', false), ratioMeans: 'baseline latency / capwire latency (>1: capwire faster)' },
-      { section: SECTION, name: `${name} throughput`, unit: 'MB/s', capwire: stat(own!.name, 'mbps'), baselines: compare('mbps', true), ratioMeans: 'capwire throughput / baseline throughput (>1: capwire faster)' },
+      { section: SECTION, name: `${name} p50`, unit: 'µs', capwire: stat(own!.name, 'p50'), baselines: compare('p50', false), howCompared: 'baseline latency / capwire latency (>1: capwire faster)' },
+      { section: SECTION, name: `${name} p99`, unit: 'µs', capwire: stat(own!.name, 'p99'), baselines: compare('p99', false), howCompared: 'baseline latency / capwire latency (>1: capwire faster)' },
+      { section: SECTION, name: `${name} throughput`, unit: 'MB/s', capwire: stat(own!.name, 'mbps'), baselines: compare('mbps', true), howCompared: 'capwire throughput / baseline throughput (>1: capwire faster)' },
     );
     for (const contender of channel.contenders) curve.push({ transport: channel.transport, contender: contender.name, size, mbps: stat(contender.name, 'mbps').median });
     const line = channel.contenders.map((c) => `${c.name} ${stat(c.name, 'p50').median.toFixed(1)} µs ${stat(c.name, 'mbps').median.toFixed(1)} MB/s`).join(' | ');

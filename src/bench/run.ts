@@ -132,7 +132,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     meta: {
       mode: options.quick ? 'quick' : 'full',
       startedAt,
-      durationMs: Date.now() - started,
+      elapsedMs: Date.now() - started,
       node: process.versions.node,
       platform: `${platform()} ${release()}`,
       cpus: cpus()[0]?.model ?? 'unknown',

@@ -17,7 +17,7 @@ export interface Comparison {
   /** Which baseline ("json", "base64", "direct", ...). */
   readonly baseline: string;
   readonly value: Measure;
-  /** See Row.ratioMeans for the direction. */
+  /** See Row.howCompared for the direction. */
   readonly ratio: number;
 }
 
@@ -29,7 +29,7 @@ export interface Row {
   readonly capwire: Measure;
   readonly baselines: readonly Comparison[];
   /** How every ratio in this row is formed, e.g. "baseline time / capwire time (>1: capwire faster)". */
-  readonly ratioMeans: string;
+  readonly howCompared: string;
   readonly target?: { readonly text: string; readonly met: boolean };
   readonly note?: string;
 }
