@@ -69,6 +69,16 @@ function collect(side: Side): Definitions {
   return defs;
 }
 
+/** The resolved `json_format` feature (editions; proto2 is LEGACY_BEST_EFFORT, proto3 ALLOW). */
+function jsonFormat(definition: protobuf.Type | protobuf.Enum): string {
+  return (definition as unknown as { _features?: { json_format?: string } })._features?.json_format ?? 'ALLOW';
+}
+
+/** Breaks only when JSON support is lost (ALLOW -> LEGACY_BEST_EFFORT), as buf does. */
+function jsonFormatLost(before: protobuf.Type | protobuf.Enum, after: protobuf.Type | protobuf.Enum): boolean {
+  return jsonFormat(before) === 'ALLOW' && jsonFormat(after) !== 'ALLOW';
+}
+
 function isSyntheticOptional(field: protobuf.Field): boolean {
   return field.options?.['proto3_optional'] === true;
 }
@@ -218,6 +228,10 @@ export function checkBreaking(oldSide: Side, newSide: Side): Break[] {
     if (oldRequired.join(',') !== newRequired.join(',')) {
       report(newAt, newAt?.positions?.definitions.get(name), 'MESSAGE_SAME_REQUIRED_FIELDS', `Message "${newType.name}" changed its required fields from [${oldRequired.join(',')}] to [${newRequired.join(',')}].`);
     }
+    if (jsonFormatLost(oldType, newType)) {
+      const at = newAt?.positions?.definitionOptions.get(`${name}#features.json_format`) ?? newAt?.positions?.definitions.get(name);
+      report(newAt, at, 'MESSAGE_SAME_JSON_FORMAT', `Message "${newType.name}" JSON format support changed from ${jsonFormat(oldType)} to ${jsonFormat(newType)}.`);
+    }
     for (const missing of missingReserved(oldType.reserved, newType.reserved)) {
       report(newAt, newAt?.positions?.definitions.get(name), 'RESERVED_MESSAGE_NO_DELETE', `Previously present ${missing} on message "${newType.name}" was deleted.`);
     }
@@ -238,7 +252,7 @@ export function checkBreaking(oldSide: Side, newSide: Side): Break[] {
     for (const [number, oldNames] of oldValues) {
       const newNames = newValues.get(number);
       if (!newNames) {
-        const at = oldAt?.positions?.enumValues.get(`${name}#${number}`)?.start;
+        const at = oldAt?.positions?.enumValues.get(`${name}#${oldNames[0]}`)?.start;
         if (!oldNames.some((valueName) => isReservedName(newEnum.reserved, valueName))) {
           report(oldAt, at, 'ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED', `Previously present enum value "${number}" on enum "${newEnum.name}" was deleted without reserving the name "${oldNames[0]}".`);
         }
@@ -247,10 +261,19 @@ export function checkBreaking(oldSide: Side, newSide: Side): Break[] {
         }
         continue;
       }
-      if ([...oldNames].sort().join(',') !== [...newNames].sort().join(',')) {
-        const at = newAt?.positions?.enumValues.get(`${name}#${number}`)?.number;
-        report(newAt, at, 'ENUM_VALUE_SAME_NAME', `Enum value "${number}" on enum "${newEnum.name}" changed name from "${oldNames.join('", "')}" to "${newNames.join('", "')}".`);
+      // Adding an alias keeps every old name parseable; losing a name does not.
+      if (oldNames.some((valueName) => !newNames.includes(valueName))) {
+        // One finding per value now carrying the number (aliases included), at its number, as buf reports it.
+        const plural = oldNames.length > 1 && newNames.length > 1 ? 's' : '';
+        for (const valueName of newNames) {
+          const at = newAt?.positions?.enumValues.get(`${name}#${valueName}`)?.number;
+          report(newAt, at, 'ENUM_VALUE_SAME_NAME', `Enum value "${number}" on enum "${newEnum.name}" changed name${plural} from "${[...oldNames].sort().join('", "')}" to "${[...newNames].sort().join('", "')}".`);
+        }
       }
+    }
+    if (jsonFormatLost(oldEnum, newEnum)) {
+      const at = newAt?.positions?.definitionOptions.get(`${name}#features.json_format`) ?? newAt?.positions?.definitions.get(name);
+      report(newAt, at, 'ENUM_SAME_JSON_FORMAT', `Enum "${newEnum.name}" JSON format support changed from ${jsonFormat(oldEnum)} to ${jsonFormat(newEnum)}.`);
     }
     for (const missing of missingReserved(oldEnum.reserved, newEnum.reserved)) {
       report(newAt, newAt?.positions?.definitions.get(name), 'RESERVED_ENUM_NO_DELETE', `Previously present ${missing} on enum "${newEnum.name}" was deleted.`);

@@ -33,9 +33,11 @@ export interface FilePositions {
   packageName: string;
   /** Messages, enums and services by full name ("notes.v1.Note.Meta"). */
   readonly definitions: Map<string, Position>;
+  /** Option statements in a message's or enum's body, by `${fullName}#${optionName}` ("features.json_format"). */
+  readonly definitionOptions: Map<string, Position>;
   /** Fields by `${messageFullName}#${number}`. */
   readonly fields: Map<string, FieldPositions>;
-  /** Enum values by `${enumFullName}#${number}`: the value's start and its number token. */
+  /** Enum values by `${enumFullName}#${valueName}`: the value's start and its number token. */
   readonly enumValues: Map<string, { readonly start: Position; readonly number: Position }>;
   /** Rpcs by `${serviceFullName}/${rpcName}`. */
   readonly rpcs: Map<string, RpcPositions>;
@@ -103,7 +105,7 @@ const pos = (token: Token | undefined): Position => (token ? { line: token.line,
 
 /** Records positions for one file's source text. */
 export function findPositions(source: string): FilePositions {
-  const out: FilePositions = { packageName: '', definitions: new Map(), fields: new Map(), enumValues: new Map(), rpcs: new Map() };
+  const out: FilePositions = { packageName: '', definitions: new Map(), definitionOptions: new Map(), fields: new Map(), enumValues: new Map(), rpcs: new Map() };
   const tokens = tokenize(source);
   let i = 0;
   const peek = (offset = 0): string => tokens[i + offset]?.text ?? '';
@@ -120,6 +122,14 @@ export function findPositions(source: string): FilePositions {
         if (depth === 0 && text === '}' && peek() !== ';') return;
       } else if (text === ';' && depth <= 0) return;
     }
+  };
+  /** Records an option statement of a message or enum body (at `option`), then skips it. */
+  const optionStatement = (owner: string): void => {
+    let j = i + 1;
+    let optionName = '';
+    while (j < tokens.length && tokens[j]!.text !== '=' && tokens[j]!.text !== ';') optionName += tokens[j++]!.text;
+    out.definitionOptions.set(`${owner}#${optionName}`, pos(tokens[i]));
+    skipStatement();
   };
   const skipBlock = (): void => {
     // at '{'
@@ -140,7 +150,11 @@ export function findPositions(source: string): FilePositions {
     i++;
     while (i < tokens.length && peek() !== '}') {
       const head = peek();
-      if (head === 'option' || head === 'reserved' || head === ';') {
+      if (head === 'option') {
+        optionStatement(full);
+        continue;
+      }
+      if (head === 'reserved' || head === ';') {
         if (head === ';') i++;
         else skipStatement();
         continue;
@@ -148,15 +162,14 @@ export function findPositions(source: string): FilePositions {
       // NAME = [-]NUMBER [options];
       const nameToken = tokens[i]!;
       let j = i + 2;
-      let sign = '';
+      let sign = false;
       if (tokens[j]?.text === '-') {
-        sign = '-';
+        sign = true;
         j++;
       }
       const numberToken = tokens[j];
       if (tokens[i + 1]?.text === '=' && numberToken) {
-        const number = Number(sign + numberToken.text);
-        out.enumValues.set(`${full}#${number}`, { start: pos(nameToken), number: pos(numberToken) });
+        out.enumValues.set(`${full}#${nameToken.text}`, { start: pos(nameToken), number: pos(sign ? tokens[j - 1] : numberToken) });
       }
       skipStatement();
     }
@@ -214,7 +227,8 @@ export function findPositions(source: string): FilePositions {
           } else parseField(full);
         }
         i++;
-      } else if (head === 'option' || head === 'reserved' || head === 'extensions') skipStatement();
+      } else if (head === 'option') optionStatement(full);
+      else if (head === 'reserved' || head === 'extensions') skipStatement();
       else if (head === ';') i++;
       else parseField(full);
     }
