@@ -3,6 +3,7 @@
  * by default, or an app's via --host). Exit 0 when nothing fired, 1 with a
  * reproducer file on any finding.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Coverage, type FuzzReport, fuzz, replay, UNKNOWN_METHODS } from '../fuzz/fuzzer.js';
 import { PROTOCOL_ERRORS } from '../fuzz/runner.js';
@@ -10,7 +11,7 @@ import { ERROR_CODES } from '../protocol/errors.js';
 import { UsageError } from './io.js';
 
 export const FUZZ_HELP = `usage: capwire fuzz [--seconds N] [--seed S] [--corpus DIR] [--proto DIR]... [--host MODULE]
-                    [--budget-ms MS] [--max-inputs N] [--out DIR]
+                    [--budget-ms MS] [--max-inputs N] [--minimize-seconds N] [--out DIR]
        capwire fuzz --replay FILE
 
 Sends generated and mutated frames (every method of the built-in protos and of
@@ -28,6 +29,8 @@ reference policy model says must be denied.
   --host MODULE   fuzz the host an ESM module builds: default export (or "createHost")
                   (context: {workspace, policy, origins, schemas}) => {host, policy?, close?}
   --budget-ms MS  time one input may take (default 2000)
+  --max-inputs N  stop after N inputs
+  --minimize-seconds N  time spent shrinking a failing input (default 20)
   --out DIR       where the reproducer is written (default: current directory)
   --replay FILE   run a reproducer's input once; exit 1 if its finding still fires`;
 
@@ -74,6 +77,7 @@ export async function fuzzCommand(args: string[], stdout: NodeJS.WritableStream)
       host: { type: 'string' },
       'budget-ms': { type: 'string' },
       'max-inputs': { type: 'string' },
+      'minimize-seconds': { type: 'string' },
       out: { type: 'string' },
       replay: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -103,6 +107,7 @@ export async function fuzzCommand(args: string[], stdout: NodeJS.WritableStream)
     seconds,
     seed,
     budgetMs: integer(values['budget-ms'], '--budget-ms', 2000),
+    minimizeMs: integer(values['minimize-seconds'], '--minimize-seconds', 20) * 1000,
     ...(maxInputs !== undefined ? { maxInputs } : {}),
     ...(values.corpus ? { corpusDir: values.corpus } : {}),
     ...(values.proto ? { protoDirs: values.proto } : {}),
@@ -119,6 +124,8 @@ export async function fuzzCommand(args: string[], stdout: NodeJS.WritableStream)
   say(`FINDING ${report.finding.kind} at input ${report.finding.iteration}: ${report.finding.message}`);
   if (report.minimizedFrom !== undefined) say(`minimized from ${report.minimizedFrom} to ${report.minimizedTo} step(s)`);
   say(`reproducer: ${report.reproducerPath}`);
+  const saved = readFileSync(report.reproducerPath!, 'utf8');
+  if (saved.length <= 16_384) stdout.write(saved); // CI logs carry the reproducer itself
   say(`replay with: capwire fuzz --replay ${report.reproducerPath}`);
   return 1;
 }

@@ -29,6 +29,8 @@ export interface FuzzOptions {
   readonly protoDirs?: readonly string[];
   /** Path of a --host module; the built-in policy host when absent. */
   readonly hostModule?: string;
+  /** Time spent shrinking a failing input (default 20 s). */
+  readonly minimizeMs?: number;
   /** Where the reproducer goes (default: the current directory). */
   readonly artifactDir?: string;
   /** Rebuild the workspace at this path (replays). */
@@ -284,7 +286,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     let minimized = found.input;
     if (minimized) {
       log(`minimizing ${minimized.steps.length} step(s)...`);
-      minimized = await minimize(session, minimized, found.finding.kind, guard, 20_000);
+      minimized = await minimize(session, minimized, found.finding.kind, guard, options.minimizeMs ?? 20_000);
     }
     const reproducerPath = writeReproducer(options, {
       format: REPRODUCER_FORMAT,
