@@ -147,16 +147,10 @@ function missingReserved(oldReserved: protobuf.Type['reserved'] | undefined, new
   return out;
 }
 
-/** Compares OLD with NEW; returns every break, sorted by path, line, column and rule. */
-export function checkBreaking(oldSide: Side, newSide: Side): Break[] {
-  const before = collect(oldSide);
-  const after = collect(newSide);
-  const breaks: Break[] = [];
-  const report = (where: Located | undefined, at: Position | undefined, rule: string, message: string): void => {
-    breaks.push({ path: where?.path ?? '', line: at?.line ?? 1, col: at?.col ?? 1, rule, message });
-  };
+type Report = (where: Located | undefined, at: Position | undefined, rule: string, message: string) => void;
 
-  // Files: same path, same package.
+/** FILE_SAME_PACKAGE: a file at the same path keeps its package. */
+function checkFiles(oldSide: Side, newSide: Side, report: Report): void {
   const newPackages = new Map<string, string>();
   for (const [path, positions] of newSide.positions) newPackages.set(path, positions.packageName);
   for (const [path, positions] of oldSide.positions) {
@@ -165,165 +159,184 @@ export function checkBreaking(oldSide: Side, newSide: Side): Break[] {
       report({ path, positions: newSide.positions.get(path) }, newSide.positions.get(path)?.package, 'FILE_SAME_PACKAGE', `File "${path}" changed package from "${positions.packageName}" to "${now}".`);
     }
   }
+}
 
-  for (const [name, oldType] of before.messages) {
-    const newType = after.messages.get(name);
-    if (!newType) continue; // MESSAGE_NO_DELETE is not a WIRE_JSON rule; fields that used it break instead
-    const oldAt = before.fileOf.get(oldType);
-    const newAt = after.fileOf.get(newType);
-    const fieldPos = (at: Located | undefined, number: number) => at?.positions?.fields.get(`${name}#${number}`);
-    for (const oldField of oldType.fieldsArray) {
-      const newField = newType.fieldsById[oldField.id];
-      const label = `Field "${oldField.id}" with name "${oldField.name}" on message "${newType.name}"`;
-      if (!newField) {
-        const at = fieldPos(oldAt, oldField.id)?.start;
-        if (!isReservedName(newType.reserved, oldField.name)) {
-          report(oldAt, at, 'FIELD_NO_DELETE_UNLESS_NAME_RESERVED', `Previously present field "${oldField.id}" with name "${oldField.name}" on message "${newType.name}" was deleted without reserving the name "${oldField.name}".`);
-        }
-        if (!isReservedNumber(newType.reserved, oldField.id)) {
-          report(oldAt, at, 'FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED', `Previously present field "${oldField.id}" with name "${oldField.name}" on message "${newType.name}" was deleted without reserving the number "${oldField.id}".`);
-        }
-        continue;
-      }
-      const at = fieldPos(newAt, newField.id);
-      if (oldField.name !== newField.name) {
-        report(newAt, at?.name, 'FIELD_SAME_NAME', `Field "${oldField.id}" on message "${newType.name}" changed name from "${oldField.name}" to "${newField.name}".`);
-      }
-      if (effectiveJsonName(oldField) !== effectiveJsonName(newField)) {
-        report(newAt, at?.options.get('json_name') ?? at?.start, 'FIELD_SAME_JSON_NAME', `${label} changed its JSON name from "${effectiveJsonName(oldField)}" to "${effectiveJsonName(newField)}".`);
-      }
-      const oldOneof = oneofOf(oldField);
-      const newOneof = oneofOf(newField);
-      if (oldOneof !== newOneof) {
-        const move = oldOneof === undefined ? 'moved from outside to inside a oneof' : newOneof === undefined ? 'moved from inside to outside a oneof' : `moved from oneof "${oldOneof}" to oneof "${newOneof}"`;
-        report(newAt, at?.start, 'FIELD_SAME_ONEOF', `${label} ${move}.`);
-      }
-      const oldCardinality = cardinality(oldField);
-      const newCardinality = cardinality(newField);
-      if (!sameCardinalityGroup(oldCardinality, newCardinality)) {
-        report(newAt, at?.start, 'FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY', `${label} changed cardinality from "${oldCardinality}" to "${newCardinality}".`);
-      }
-      const typeBreak = ((): string | undefined => {
-        if (oldField.map !== newField.map) return `changed type from ${oldField.map ? 'a map' : `"${valueTypeName(oldField)}"`} to ${newField.map ? 'a map' : `"${valueTypeName(newField)}"`}`;
-        if (oldField.map) {
-          const oldKey = (oldField as unknown as protobuf.MapField).keyType;
-          const newKey = (newField as unknown as protobuf.MapField).keyType;
-          if (oldKey !== newKey) return `changed map key type from "${oldKey}" to "${newKey}"`;
-        }
-        const oldValue = valueTypeName(oldField);
-        const newValue = valueTypeName(newField);
-        const scalar = !oldField.resolvedType && !newField.resolvedType;
-        if (scalar ? !compatibleScalars(oldValue, newValue) : oldValue !== newValue) return `changed ${oldField.map ? 'map value ' : ''}type from "${oldValue}" to "${newValue}"`;
-        return undefined;
-      })();
-      if (typeBreak) report(newAt, at?.type, 'FIELD_WIRE_JSON_COMPATIBLE_TYPE', `${label} ${typeBreak} (not wire and JSON compatible).`);
-      const oldDefault = oldField.options?.['default'];
-      const newDefault = newField.options?.['default'];
-      if ((oldDefault !== undefined || newDefault !== undefined) && String(oldDefault) !== String(newDefault)) {
-        report(newAt, at?.options.get('default') ?? at?.start, 'FIELD_SAME_DEFAULT', `${label} changed default value from "${String(oldDefault ?? '')}" to "${String(newDefault ?? '')}".`);
-      }
+/** One field matched by number (or deleted). */
+function checkField(name: string, newType: protobuf.Type, oldField: protobuf.Field, newField: protobuf.Field | undefined, oldAt: Located | undefined, newAt: Located | undefined, report: Report): void {
+  const fieldPos = (at: Located | undefined, number: number) => at?.positions?.fields.get(`${name}#${number}`);
+  const label = `Field "${oldField.id}" with name "${oldField.name}" on message "${newType.name}"`;
+  if (!newField) {
+    const at = fieldPos(oldAt, oldField.id)?.start;
+    if (!isReservedName(newType.reserved, oldField.name)) {
+      report(oldAt, at, 'FIELD_NO_DELETE_UNLESS_NAME_RESERVED', `Previously present field "${oldField.id}" with name "${oldField.name}" on message "${newType.name}" was deleted without reserving the name "${oldField.name}".`);
     }
-    const oldRequired = oldType.fieldsArray.filter((field) => field.required).map((field) => field.id);
-    const newRequired = newType.fieldsArray.filter((field) => field.required).map((field) => field.id);
-    if (oldRequired.join(',') !== newRequired.join(',')) {
-      report(newAt, newAt?.positions?.definitions.get(name), 'MESSAGE_SAME_REQUIRED_FIELDS', `Message "${newType.name}" changed its required fields from [${oldRequired.join(',')}] to [${newRequired.join(',')}].`);
+    if (!isReservedNumber(newType.reserved, oldField.id)) {
+      report(oldAt, at, 'FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED', `Previously present field "${oldField.id}" with name "${oldField.name}" on message "${newType.name}" was deleted without reserving the number "${oldField.id}".`);
     }
-    if (jsonFormatLost(oldType, newType)) {
-      const at = newAt?.positions?.definitionOptions.get(`${name}#features.json_format`) ?? newAt?.positions?.definitions.get(name);
-      report(newAt, at, 'MESSAGE_SAME_JSON_FORMAT', `Message "${newType.name}" JSON format support changed from ${jsonFormat(oldType)} to ${jsonFormat(newType)}.`);
-    }
-    for (const missing of missingReserved(oldType.reserved, newType.reserved)) {
-      report(newAt, newAt?.positions?.definitions.get(name), 'RESERVED_MESSAGE_NO_DELETE', `Previously present ${missing} on message "${newType.name}" was deleted.`);
-    }
+    return;
   }
-
-  for (const [name, oldEnum] of before.enums) {
-    const newEnum = after.enums.get(name);
-    if (!newEnum) continue; // ENUM_NO_DELETE is not a WIRE_JSON rule
-    const oldAt = before.fileOf.get(oldEnum);
-    const newAt = after.fileOf.get(newEnum);
-    const namesByNumber = (type: protobuf.Enum): Map<number, string[]> => {
-      const map = new Map<number, string[]>();
-      for (const [valueName, number] of Object.entries(type.values)) map.set(number, [...(map.get(number) ?? []), valueName]);
-      return map;
-    };
-    const oldValues = namesByNumber(oldEnum);
-    const newValues = namesByNumber(newEnum);
-    for (const [number, oldNames] of oldValues) {
-      const newNames = newValues.get(number);
-      if (!newNames) {
-        const at = oldAt?.positions?.enumValues.get(`${name}#${oldNames[0]}`)?.start;
-        if (!oldNames.some((valueName) => isReservedName(newEnum.reserved, valueName))) {
-          report(oldAt, at, 'ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED', `Previously present enum value "${number}" on enum "${newEnum.name}" was deleted without reserving the name "${oldNames[0]}".`);
-        }
-        if (!isReservedNumber(newEnum.reserved, number)) {
-          report(oldAt, at, 'ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED', `Previously present enum value "${number}" on enum "${newEnum.name}" was deleted without reserving the number "${number}".`);
-        }
-        continue;
-      }
-      // Adding an alias keeps every old name parseable; losing a name does not.
-      if (oldNames.some((valueName) => !newNames.includes(valueName))) {
-        // One finding per value now carrying the number (aliases included), at its number, as buf reports it.
-        const plural = oldNames.length > 1 && newNames.length > 1 ? 's' : '';
-        for (const valueName of newNames) {
-          const at = newAt?.positions?.enumValues.get(`${name}#${valueName}`)?.number;
-          report(newAt, at, 'ENUM_VALUE_SAME_NAME', `Enum value "${number}" on enum "${newEnum.name}" changed name${plural} from "${[...oldNames].sort().join('", "')}" to "${[...newNames].sort().join('", "')}".`);
-        }
-      }
-    }
-    if (jsonFormatLost(oldEnum, newEnum)) {
-      const at = newAt?.positions?.definitionOptions.get(`${name}#features.json_format`) ?? newAt?.positions?.definitions.get(name);
-      report(newAt, at, 'ENUM_SAME_JSON_FORMAT', `Enum "${newEnum.name}" JSON format support changed from ${jsonFormat(oldEnum)} to ${jsonFormat(newEnum)}.`);
-    }
-    for (const missing of missingReserved(oldEnum.reserved, newEnum.reserved)) {
-      report(newAt, newAt?.positions?.definitions.get(name), 'RESERVED_ENUM_NO_DELETE', `Previously present ${missing} on enum "${newEnum.name}" was deleted.`);
-    }
+  const at = fieldPos(newAt, newField.id);
+  if (oldField.name !== newField.name) {
+    report(newAt, at?.name, 'FIELD_SAME_NAME', `Field "${oldField.id}" on message "${newType.name}" changed name from "${oldField.name}" to "${newField.name}".`);
   }
+  if (effectiveJsonName(oldField) !== effectiveJsonName(newField)) {
+    report(newAt, at?.options.get('json_name') ?? at?.start, 'FIELD_SAME_JSON_NAME', `${label} changed its JSON name from "${effectiveJsonName(oldField)}" to "${effectiveJsonName(newField)}".`);
+  }
+  const oldOneof = oneofOf(oldField);
+  const newOneof = oneofOf(newField);
+  if (oldOneof !== newOneof) {
+    const move = oldOneof === undefined ? 'moved from outside to inside a oneof' : newOneof === undefined ? 'moved from inside to outside a oneof' : `moved from oneof "${oldOneof}" to oneof "${newOneof}"`;
+    report(newAt, at?.start, 'FIELD_SAME_ONEOF', `${label} ${move}.`);
+  }
+  const oldCardinality = cardinality(oldField);
+  const newCardinality = cardinality(newField);
+  if (!sameCardinalityGroup(oldCardinality, newCardinality)) {
+    report(newAt, at?.start, 'FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY', `${label} changed cardinality from "${oldCardinality}" to "${newCardinality}".`);
+  }
+  const typeBreak = ((): string | undefined => {
+    if (oldField.map !== newField.map) return `changed type from ${oldField.map ? 'a map' : `"${valueTypeName(oldField)}"`} to ${newField.map ? 'a map' : `"${valueTypeName(newField)}"`}`;
+    if (oldField.map) {
+      const oldKey = (oldField as unknown as protobuf.MapField).keyType;
+      const newKey = (newField as unknown as protobuf.MapField).keyType;
+      if (oldKey !== newKey) return `changed map key type from "${oldKey}" to "${newKey}"`;
+    }
+    const oldValue = valueTypeName(oldField);
+    const newValue = valueTypeName(newField);
+    const scalar = !oldField.resolvedType && !newField.resolvedType;
+    if (scalar ? !compatibleScalars(oldValue, newValue) : oldValue !== newValue) return `changed ${oldField.map ? 'map value ' : ''}type from "${oldValue}" to "${newValue}"`;
+    return undefined;
+  })();
+  if (typeBreak) report(newAt, at?.type, 'FIELD_WIRE_JSON_COMPATIBLE_TYPE', `${label} ${typeBreak} (not wire and JSON compatible).`);
+  const oldDefault = oldField.options?.['default'];
+  const newDefault = newField.options?.['default'];
+  if ((oldDefault !== undefined || newDefault !== undefined) && String(oldDefault) !== String(newDefault)) {
+    report(newAt, at?.options.get('default') ?? at?.start, 'FIELD_SAME_DEFAULT', `${label} changed default value from "${String(oldDefault ?? '')}" to "${String(newDefault ?? '')}".`);
+  }
+}
 
-  for (const [name, oldService] of before.services) {
-    const oldAt = before.fileOf.get(oldService);
-    const newService = after.services.get(name);
-    if (!newService) {
-      report(oldAt, oldAt?.positions?.definitions.get(name), 'SERVICE_NO_DELETE', `Previously present service "${name}" was deleted or renamed (pages built against it would get UNKNOWN_METHOD).`);
+/** A message present in both trees: its fields, required set, JSON format and reserved ranges/names. */
+function checkMessage(name: string, oldType: protobuf.Type, newType: protobuf.Type, oldAt: Located | undefined, newAt: Located | undefined, report: Report): void {
+  for (const oldField of oldType.fieldsArray) checkField(name, newType, oldField, newType.fieldsById[oldField.id], oldAt, newAt, report);
+  const oldRequired = oldType.fieldsArray.filter((field) => field.required).map((field) => field.id);
+  const newRequired = newType.fieldsArray.filter((field) => field.required).map((field) => field.id);
+  if (oldRequired.join(',') !== newRequired.join(',')) {
+    report(newAt, newAt?.positions?.definitions.get(name), 'MESSAGE_SAME_REQUIRED_FIELDS', `Message "${newType.name}" changed its required fields from [${oldRequired.join(',')}] to [${newRequired.join(',')}].`);
+  }
+  if (jsonFormatLost(oldType, newType)) {
+    const at = newAt?.positions?.definitionOptions.get(`${name}#features.json_format`) ?? newAt?.positions?.definitions.get(name);
+    report(newAt, at, 'MESSAGE_SAME_JSON_FORMAT', `Message "${newType.name}" JSON format support changed from ${jsonFormat(oldType)} to ${jsonFormat(newType)}.`);
+  }
+  for (const missing of missingReserved(oldType.reserved, newType.reserved)) {
+    report(newAt, newAt?.positions?.definitions.get(name), 'RESERVED_MESSAGE_NO_DELETE', `Previously present ${missing} on message "${newType.name}" was deleted.`);
+  }
+}
+
+/** An enum present in both trees: its values by number, JSON format and reserved ranges/names. */
+function checkEnum(name: string, oldEnum: protobuf.Enum, newEnum: protobuf.Enum, oldAt: Located | undefined, newAt: Located | undefined, report: Report): void {
+  const namesByNumber = (type: protobuf.Enum): Map<number, string[]> => {
+    const map = new Map<number, string[]>();
+    for (const [valueName, number] of Object.entries(type.values)) map.set(number, [...(map.get(number) ?? []), valueName]);
+    return map;
+  };
+  const oldValues = namesByNumber(oldEnum);
+  const newValues = namesByNumber(newEnum);
+  for (const [number, oldNames] of oldValues) {
+    const newNames = newValues.get(number);
+    if (!newNames) {
+      const at = oldAt?.positions?.enumValues.get(`${name}#${oldNames[0]}`)?.start;
+      if (!oldNames.some((valueName) => isReservedName(newEnum.reserved, valueName))) {
+        report(oldAt, at, 'ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED', `Previously present enum value "${number}" on enum "${newEnum.name}" was deleted without reserving the name "${oldNames[0]}".`);
+      }
+      if (!isReservedNumber(newEnum.reserved, number)) {
+        report(oldAt, at, 'ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED', `Previously present enum value "${number}" on enum "${newEnum.name}" was deleted without reserving the number "${number}".`);
+      }
       continue;
     }
-    const newAt = after.fileOf.get(newService);
-    for (const oldMethod of oldService.methodsArray) {
-      const key = `${name}/${oldMethod.name}`;
-      const newMethod = newService.methods[oldMethod.name];
-      if (!newMethod) {
-        report(oldAt, oldAt?.positions?.rpcs.get(key)?.start, 'RPC_NO_DELETE', `Previously present RPC "${oldMethod.name}" on service "${newService.name}" was deleted or renamed (pages calling it would get UNKNOWN_METHOD).`);
-        continue;
-      }
-      const at = newAt?.positions?.rpcs.get(key);
-      oldMethod.resolve();
-      newMethod.resolve();
-      const rpc = `RPC "${newMethod.name}" on service "${newService.name}"`;
-      const oldRequest = fullNameOf(oldMethod.resolvedRequestType!);
-      const newRequest = fullNameOf(newMethod.resolvedRequestType!);
-      if (oldRequest !== newRequest) report(newAt, at?.request, 'RPC_SAME_REQUEST_TYPE', `${rpc} changed request type from "${oldRequest}" to "${newRequest}".`);
-      const oldResponse = fullNameOf(oldMethod.resolvedResponseType!);
-      const newResponse = fullNameOf(newMethod.resolvedResponseType!);
-      if (oldResponse !== newResponse) report(newAt, at?.response, 'RPC_SAME_RESPONSE_TYPE', `${rpc} changed response type from "${oldResponse}" to "${newResponse}".`);
-      const streaming = (value: boolean | undefined, side: string): string => `${side} ${value ? 'streaming' : 'unary'}`;
-      if (Boolean(oldMethod.requestStream) !== Boolean(newMethod.requestStream)) {
-        report(newAt, at?.start, 'RPC_SAME_CLIENT_STREAMING', `${rpc} changed from ${streaming(oldMethod.requestStream, 'client')} to ${streaming(newMethod.requestStream, 'client')}.`);
-      }
-      if (Boolean(oldMethod.responseStream) !== Boolean(newMethod.responseStream)) {
-        report(newAt, at?.start, 'RPC_SAME_SERVER_STREAMING', `${rpc} changed from ${streaming(oldMethod.responseStream, 'server')} to ${streaming(newMethod.responseStream, 'server')}.`);
-      }
-      const oldIdempotency = String(oldMethod.options?.['idempotency_level'] ?? 'IDEMPOTENCY_UNKNOWN');
-      const newIdempotency = String(newMethod.options?.['idempotency_level'] ?? 'IDEMPOTENCY_UNKNOWN');
-      if (oldIdempotency !== newIdempotency) {
-        report(newAt, at?.options.get('idempotency_level') ?? at?.start, 'RPC_SAME_IDEMPOTENCY_LEVEL', `${rpc} changed option "idempotency_level" from "${oldIdempotency}" to "${newIdempotency}".`);
-      }
-      const oldCapability = String(oldMethod.options?.[CAPABILITY_OPTION] ?? '');
-      const newCapability = String(newMethod.options?.[CAPABILITY_OPTION] ?? '');
-      if (oldCapability !== newCapability) {
-        report(newAt, at?.options.get(CAPABILITY_OPTION) ?? at?.start, 'CAPABILITY_CHANGED', `${rpc} changed capability from "${oldCapability}" to "${newCapability}" (grants for the old capability stop applying to it).`);
+    // Adding an alias keeps every old name parseable; losing a name does not.
+    if (oldNames.some((valueName) => !newNames.includes(valueName))) {
+      // One finding per value now carrying the number (aliases included), at its number, as buf reports it.
+      const plural = oldNames.length > 1 && newNames.length > 1 ? 's' : '';
+      for (const valueName of newNames) {
+        const at = newAt?.positions?.enumValues.get(`${name}#${valueName}`)?.number;
+        report(newAt, at, 'ENUM_VALUE_SAME_NAME', `Enum value "${number}" on enum "${newEnum.name}" changed name${plural} from "${[...oldNames].sort().join('", "')}" to "${[...newNames].sort().join('", "')}".`);
       }
     }
   }
+  if (jsonFormatLost(oldEnum, newEnum)) {
+    const at = newAt?.positions?.definitionOptions.get(`${name}#features.json_format`) ?? newAt?.positions?.definitions.get(name);
+    report(newAt, at, 'ENUM_SAME_JSON_FORMAT', `Enum "${newEnum.name}" JSON format support changed from ${jsonFormat(oldEnum)} to ${jsonFormat(newEnum)}.`);
+  }
+  for (const missing of missingReserved(oldEnum.reserved, newEnum.reserved)) {
+    report(newAt, newAt?.positions?.definitions.get(name), 'RESERVED_ENUM_NO_DELETE', `Previously present ${missing} on enum "${newEnum.name}" was deleted.`);
+  }
+}
 
+/** An rpc present in both versions of a service. */
+function checkRpc(key: string, newService: protobuf.Service, oldMethod: protobuf.Method, newMethod: protobuf.Method, newAt: Located | undefined, report: Report): void {
+  const at = newAt?.positions?.rpcs.get(key);
+  oldMethod.resolve();
+  newMethod.resolve();
+  const rpc = `RPC "${newMethod.name}" on service "${newService.name}"`;
+  const oldRequest = fullNameOf(oldMethod.resolvedRequestType!);
+  const newRequest = fullNameOf(newMethod.resolvedRequestType!);
+  if (oldRequest !== newRequest) report(newAt, at?.request, 'RPC_SAME_REQUEST_TYPE', `${rpc} changed request type from "${oldRequest}" to "${newRequest}".`);
+  const oldResponse = fullNameOf(oldMethod.resolvedResponseType!);
+  const newResponse = fullNameOf(newMethod.resolvedResponseType!);
+  if (oldResponse !== newResponse) report(newAt, at?.response, 'RPC_SAME_RESPONSE_TYPE', `${rpc} changed response type from "${oldResponse}" to "${newResponse}".`);
+  const streaming = (value: boolean | undefined, side: string): string => `${side} ${value ? 'streaming' : 'unary'}`;
+  if (Boolean(oldMethod.requestStream) !== Boolean(newMethod.requestStream)) {
+    report(newAt, at?.start, 'RPC_SAME_CLIENT_STREAMING', `${rpc} changed from ${streaming(oldMethod.requestStream, 'client')} to ${streaming(newMethod.requestStream, 'client')}.`);
+  }
+  if (Boolean(oldMethod.responseStream) !== Boolean(newMethod.responseStream)) {
+    report(newAt, at?.start, 'RPC_SAME_SERVER_STREAMING', `${rpc} changed from ${streaming(oldMethod.responseStream, 'server')} to ${streaming(newMethod.responseStream, 'server')}.`);
+  }
+  const oldIdempotency = String(oldMethod.options?.['idempotency_level'] ?? 'IDEMPOTENCY_UNKNOWN');
+  const newIdempotency = String(newMethod.options?.['idempotency_level'] ?? 'IDEMPOTENCY_UNKNOWN');
+  if (oldIdempotency !== newIdempotency) {
+    report(newAt, at?.options.get('idempotency_level') ?? at?.start, 'RPC_SAME_IDEMPOTENCY_LEVEL', `${rpc} changed option "idempotency_level" from "${oldIdempotency}" to "${newIdempotency}".`);
+  }
+  const oldCapability = String(oldMethod.options?.[CAPABILITY_OPTION] ?? '');
+  const newCapability = String(newMethod.options?.[CAPABILITY_OPTION] ?? '');
+  if (oldCapability !== newCapability) {
+    report(newAt, at?.options.get(CAPABILITY_OPTION) ?? at?.start, 'CAPABILITY_CHANGED', `${rpc} changed capability from "${oldCapability}" to "${newCapability}" (grants for the old capability stop applying to it).`);
+  }
+}
+
+/** A service: deleting it or one of its rpcs is a bridge break; kept rpcs are compared. */
+function checkService(name: string, oldService: protobuf.Service, newService: protobuf.Service | undefined, oldAt: Located | undefined, newAt: Located | undefined, report: Report): void {
+  if (!newService) {
+    report(oldAt, oldAt?.positions?.definitions.get(name), 'SERVICE_NO_DELETE', `Previously present service "${name}" was deleted or renamed (pages built against it would get UNKNOWN_METHOD).`);
+    return;
+  }
+  for (const oldMethod of oldService.methodsArray) {
+    const key = `${name}/${oldMethod.name}`;
+    const newMethod = newService.methods[oldMethod.name];
+    if (newMethod) checkRpc(key, newService, oldMethod, newMethod, newAt, report);
+    else report(oldAt, oldAt?.positions?.rpcs.get(key)?.start, 'RPC_NO_DELETE', `Previously present RPC "${oldMethod.name}" on service "${newService.name}" was deleted or renamed (pages calling it would get UNKNOWN_METHOD).`);
+  }
+}
+
+/** Compares OLD with NEW; returns every break, sorted by path, line, column and rule. */
+export function checkBreaking(oldSide: Side, newSide: Side): Break[] {
+  const before = collect(oldSide);
+  const after = collect(newSide);
+  const breaks: Break[] = [];
+  const report: Report = (where, at, rule, message) => {
+    breaks.push({ path: where?.path ?? '', line: at?.line ?? 1, col: at?.col ?? 1, rule, message });
+  };
+  checkFiles(oldSide, newSide, report);
+  // Deleted messages and enums are not WIRE_JSON breaks by themselves; fields and rpcs that used them are.
+  for (const [name, oldType] of before.messages) {
+    const newType = after.messages.get(name);
+    if (newType) checkMessage(name, oldType, newType, before.fileOf.get(oldType), after.fileOf.get(newType), report);
+  }
+  for (const [name, oldEnum] of before.enums) {
+    const newEnum = after.enums.get(name);
+    if (newEnum) checkEnum(name, oldEnum, newEnum, before.fileOf.get(oldEnum), after.fileOf.get(newEnum), report);
+  }
+  for (const [name, oldService] of before.services) {
+    const newService = after.services.get(name);
+    checkService(name, oldService, newService, before.fileOf.get(oldService), newService && after.fileOf.get(newService), report);
+  }
   return breaks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.col - b.col || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)));
 }
