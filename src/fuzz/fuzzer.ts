@@ -29,6 +29,8 @@ export interface FuzzOptions {
   readonly protoDirs?: readonly string[];
   /** Path of a --host module; the built-in policy host when absent. */
   readonly hostModule?: string;
+  /** Inputs between heap samples (after GC) for the memory-growth oracle (default 400). */
+  readonly heapSampleEvery?: number;
   /** Time spent shrinking a failing input (default 20 s). */
   readonly minimizeMs?: number;
   /** Where the reproducer goes (default: the current directory). */
@@ -272,10 +274,11 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         found = { finding: result.finding, iteration, input };
         break;
       }
-      if (gc && inputs % HEAP_SAMPLE_EVERY === 0) {
+      if (gc && inputs % (options.heapSampleEvery ?? HEAP_SAMPLE_EVERY) === 0) {
         gc();
-        heap.push(process.memoryUsage().heapUsed / 2 ** 20);
-        const growth = heapGrowth(heap);
+        const usage = process.memoryUsage(); // buffers live outside the JS heap: count them too
+        heap.push((usage.heapUsed + usage.external) / 2 ** 20);
+        const growth = heapGrowth(heap, options.heapSampleEvery ?? HEAP_SAMPLE_EVERY);
         if (growth) found = { finding: { kind: 'memory-growth', message: growth }, iteration, input: null };
       }
     }
@@ -313,14 +316,14 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
 }
 
 /** Heap after GC keeps climbing: the last samples rise monotonically and far above the first. */
-export function heapGrowth(samplesMb: readonly number[]): string | undefined {
+export function heapGrowth(samplesMb: readonly number[], every = HEAP_SAMPLE_EVERY): string | undefined {
   if (samplesMb.length < 6) return undefined;
   const baseline = Math.min(...samplesMb.slice(0, 3));
   const recent = samplesMb.slice(-4);
   const rising = recent.every((value, i) => i === 0 || value > recent[i - 1]!);
   const last = samplesMb[samplesMb.length - 1]!;
   if (rising && last - baseline > HEAP_GROWTH_LIMIT_MB) {
-    return `heap after GC grew from ${baseline.toFixed(1)} MB to ${last.toFixed(1)} MB and is still rising (samples every ${HEAP_SAMPLE_EVERY} inputs: ${samplesMb.map((v) => v.toFixed(0)).join(', ')})`;
+    return `heap + external memory after GC grew from ${baseline.toFixed(1)} MB to ${last.toFixed(1)} MB and is still rising (samples every ${every} inputs: ${samplesMb.map((v) => v.toFixed(0)).join(', ')})`;
   }
   return undefined;
 }

@@ -150,7 +150,7 @@ export function buildWorkspace(root: string = newWorkspacePath()): FuzzWorkspace
   const resetWriteRoots = (): void => {
     // Empty the roots but keep the directories: the engine holds fds on them.
     for (const dir of writeRoots) {
-      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 5 });
     }
     mkdirSync(join(real, 'data/out/locked'));
     mkdirSync(join(real, 'data/out/sub'));
@@ -231,7 +231,7 @@ export function buildWorkspace(root: string = newWorkspacePath()): FuzzWorkspace
     sealedDigest,
     sealedListing,
     cleanup() {
-      rmSync(real, { recursive: true, force: true });
+      rmSync(real, { recursive: true, force: true, maxRetries: 5, retryDelay: 5 });
       if (process.env[SECRET_ENV_VAR] === envSecret) delete process.env[SECRET_ENV_VAR];
     },
   };

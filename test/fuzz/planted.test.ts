@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main } from '../../src/cli/main.js';
+import { fuzz } from '../../src/fuzz/fuzzer.js';
 
 const HOSTS = fileURLToPath(new URL('../fixtures/fuzz-hosts/', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'capwire-planted-'));
@@ -49,6 +50,13 @@ for (const [file, defect, kinds] of PLANTED) {
     assert.ok(again.text.includes(`FINDING ${finding![1]}`), again.text);
   });
 }
+
+test('a handler that retains memory on every call is reported as memory growth', async () => {
+  const report = await fuzz({ seconds: 60, seed: 1, hostModule: join(HOSTS, 'leaky.ts'), heapSampleEvery: 20, artifactDir: out, minimizeMs: 0 });
+  assert.is(report.finding?.kind, 'memory-growth', JSON.stringify(report.finding));
+  assert.match(report.finding!.message, /memory after GC grew from [\d.]+ MB to/);
+  assert.is(JSON.parse(readFileSync(report.reproducerPath!, 'utf8')).input, null, 'a run-level finding replays by seed');
+});
 
 test('the real policy host runs green (--seconds 5 --seed 1) and reports its rate and coverage', async () => {
   const run = await capwire(['fuzz', '--seconds', '5', '--seed', '1', '--out', out]);
