@@ -141,19 +141,19 @@ function serviceCode(service: protobuf.Service, writer: FileWriter): string {
   out += `/** Method (as pages call it) -> the capability a policy must grant for it. */\n`;
   out += `export const ${names.capabilities} = {\n${methods.map((m) => `  '${m.call}': ${JSON.stringify(m.capability)},\n`).join('')}} as const;\n\n`;
   out += `/** Schemas for Client.connect(transport, { schemas: [${names.schemas}] }) when the service is not built in. */\n`;
-  out += `export const ${names.schemas}: SchemaSet = SCHEMAS;\n\n`;
+  out += `export const ${names.schemas}: capwire.SchemaSet = SCHEMAS;\n\n`;
 
   out += docComment(service.comment, [`Typed calls to ${full}; \`client\` must know its schemas (ClientOptions.schemas).`]);
-  out += `export class ${names.client} {\n  readonly client: Client;\n\n  constructor(client: Client) {\n    this.client = client;\n  }\n`;
+  out += `export class ${names.client} {\n  readonly client: capwire.Client;\n\n  constructor(client: capwire.Client) {\n    this.client = client;\n  }\n`;
   for (const m of methods) {
     const request = writer.ref(m.request, 'init');
     const response = writer.ref(m.response, 'output');
     out += `\n${docComment(m.comment, [`${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming, cancelled through options.signal' : ''}.`], '  ')}`;
     if (m.serverStreaming) {
-      out += `  ${m.member}(params: ${request} = {}, options?: CallOptions): AsyncIterable<${response}> {\n`;
-      out += `    return serverStream(this.client, '${m.call}', params, options) as AsyncIterable<unknown> as AsyncIterable<${response}>;\n  }\n`;
+      out += `  ${m.member}(params: ${request} = {}, options?: capwire.CallOptions): AsyncIterable<${response}> {\n`;
+      out += `    return capwire.serverStream(this.client, '${m.call}', params, options) as AsyncIterable<unknown> as AsyncIterable<${response}>;\n  }\n`;
     } else {
-      out += `  ${m.member}(params: ${request} = {}, options?: CallOptions): Promise<${response}> {\n`;
+      out += `  ${m.member}(params: ${request} = {}, options?: capwire.CallOptions): Promise<${response}> {\n`;
       out += `    return this.client.call('${m.call}', params, options) as Promise<unknown> as Promise<${response}>;\n  }\n`;
     }
   }
@@ -166,13 +166,13 @@ function serviceCode(service: protobuf.Service, writer: FileWriter): string {
     const response = writer.ref(m.response, 'init');
     out += docComment(m.comment, [`${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming: not served until the runtime carries streams' : ''}.`], '  ');
     out += m.serverStreaming
-      ? `  ${m.member}(request: ${request}, context: CallContext): AsyncIterable<${response}>;\n`
-      : `  ${m.member}(request: ${request}, context: CallContext): ${response} | Promise<${response}>;\n`;
+      ? `  ${m.member}(request: ${request}, context: capwire.CallContext): AsyncIterable<${response}>;\n`
+      : `  ${m.member}(request: ${request}, context: capwire.CallContext): ${response} | Promise<${response}>;\n`;
   }
   out += `}\n\n`;
   out += `/** ${full} for Host / createPolicyHost({ services: [${names.factory}(handlers)] }). */\n`;
-  out += `export function ${names.factory}(handlers: ${names.handlers}): ServiceImplementation {\n`;
-  out += `  return implementService(serviceDescriptor(SCHEMAS, ${names.info}.name, ${names.info}.fingerprint), {\n`;
+  out += `export function ${names.factory}(handlers: ${names.handlers}): capwire.ServiceImplementation {\n`;
+  out += `  return capwire.implementService(capwire.serviceDescriptor(SCHEMAS, ${names.info}.name, ${names.info}.fingerprint), {\n`;
   for (const m of methods) {
     out += `    '${m.call}': (request, context) => handlers.${m.member}(request as ${writer.ref(m.request, 'output')}, context),\n`;
   }
@@ -192,12 +192,13 @@ function fileCode(protoPath: string, definitions: Definition[], tree: ProtoTree,
   let body = types.map((type, i) => (type instanceof protobuf.Type ? messageTypes(type, typeNames[i]!, writer.ref) : enumType(type, typeNames[i]!))).join('\n');
   if (services.length > 0) {
     writer.declare('SCHEMAS');
+    writer.declare('capwire');
     const descriptor = descriptorJson(services);
-    body += `${body ? '\n' : ''}// The services' descriptor (and every type they reach), for the strict codecs.\nconst SCHEMAS: SchemaSet = SchemaSet.fromDescriptor(${JSON.stringify(descriptor, null, 2)});\n`;
+    body += `${body ? '\n' : ''}// The services' descriptor (and every type they reach), for the strict codecs.\nconst SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor(${JSON.stringify(descriptor, null, 2)});\n`;
     for (const service of services) body += `\n${serviceCode(service, writer)}`;
   }
   const runtimeImports = services.length
-    ? `import { type CallContext, type CallOptions, type Client, implementService, SchemaSet, type ServiceImplementation, serverStream, serviceDescriptor } from '${runtime}';\n`
+    ? `import * as capwire from '${runtime}';\n`
     : '';
   void tree;
   return `// Code generated by ${GENERATOR} from ${protoPath}. DO NOT EDIT.\n/* eslint-disable */\n\n${runtimeImports}${writer.typeImports()}${runtimeImports || writer.typeImports() ? '\n' : ''}${body}`;

@@ -46,8 +46,16 @@ export function tsMemberName(rpcName: string): string {
  */
 export function tsTypeName(fullName: string, packageName: string): string {
   const relative = packageName && fullName.startsWith(`${packageName}.`) ? fullName.slice(packageName.length + 1) : fullName;
-  return relative.split('.').join('_');
+  const name = relative.split('.').join('_');
+  return RESERVED_TYPE_NAMES.has(name) ? `${name}$` : name;
 }
+
+/**
+ * Names generated code itself refers to (and names TS forbids for types); a
+ * message or enum called one of them gets a trailing `$`, as protobuf-es does.
+ * Other globals (Error, Map, ...) may be shadowed: generated code never uses them.
+ */
+const RESERVED_TYPE_NAMES: ReadonlySet<string> = new Set(['capwire', 'SCHEMAS', 'Promise', 'AsyncIterable', 'undefined', 'NaN', 'Infinity', 'never', 'unknown', 'any', 'string', 'number', 'boolean', 'object', 'symbol', 'bigint', 'void']);
 
 /** Names generated for one service `Notes`. */
 export function serviceNames(serviceName: string): {

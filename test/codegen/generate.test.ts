@@ -111,7 +111,8 @@ test('capability table, service info and names come from the options', () => {
   assert.match(file!.content, /name: 'notes\.v1\.Notes',\n {2}version: '1\.2\.0',\n {2}fingerprint: '[0-9a-f]{64}'/);
   assert.match(file!.content, /export class NotesClient/);
   assert.match(file!.content, /export interface NotesHandlers/);
-  assert.match(file!.content, /export function notesService\(handlers: NotesHandlers\): ServiceImplementation/);
+  assert.match(file!.content, /export function notesService\(handlers: NotesHandlers\): capwire\.ServiceImplementation/);
+  assert.match(file!.content, /^import \* as capwire from 'capwire';$/m);
 });
 
 test('the fingerprint changes with the schema, not with comments or layout', () => {
@@ -183,7 +184,11 @@ service Shop {
   option (capwire.v1.service_version) = "3.0.0";
   rpc Order(Order) returns (google.protobuf.Empty) { option (capwire.v1.capability) = "shop.order"; }
   rpc Watch(google.protobuf.Empty) returns (stream Order) { option (capwire.v1.capability) = "shop.watch"; }
+  rpc Odd(Promise) returns (Client) { option (capwire.v1.capability) = "shop.odd"; }
 }
+// Names that would shadow what generated code uses.
+message Promise { string s = 1; }
+message Client { Promise p = 1; }
 message Order {
   message Line { string sku = 1; uint64 count = 2; }
   enum State { STATE_UNSPECIFIED = 0; STATE_OPEN = 1; }
@@ -203,11 +208,16 @@ message Order {
     }));
     writeFileSync(join(project, 'src/app.ts'), `import { Client, type CallContext } from 'capwire';
 import { NotesClient, notesService, type WriteRequest } from './gen/notes/v1/notes_capwire.js';
-import { ShopClient } from './gen/shop/v1/shop_capwire.js';
+import { ShopClient, type Client as ShopClientMessage, type Promise$ } from './gen/shop/v1/shop_capwire.js';
 export async function run(client: Client): Promise<string> {
   const { id } = await new NotesClient(client).write({ text: 'x' });
   for await (const order of new ShopClient(client).watch({}, { signal: AbortSignal.timeout(10) })) return order.state === 'STATE_OPEN' ? id : '';
   return id;
+}
+export async function odd(shop: ShopClient): Promise<string | undefined> {
+  const params: Promise$ = { s: 'x' };
+  const result: ShopClientMessage = await shop.odd(params);
+  return result.p?.s;
 }
 export const service = notesService({
   write: (request: WriteRequest, context: CallContext) => ({ id: request.text + context.origin }),
