@@ -28,7 +28,7 @@ reference policy model says must be denied.
   --proto DIR     also generate requests for the services in DIR (repeatable)
   --host MODULE   fuzz the host an ESM module builds: default export (or "createHost")
                   (context: {workspace, policy, origins, schemas}) => {host, policy?, close?}
-  --budget-ms MS  time one input may take (default 2000)
+  --budget-ms MS  time one input may take before it counts as a hang (default 5000)
   --max-inputs N  stop after N inputs
   --minimize-seconds N  time spent shrinking a failing input (default 20)
   --out DIR       where the reproducer is written (default: current directory)
@@ -106,7 +106,7 @@ export async function fuzzCommand(args: string[], stdout: NodeJS.WritableStream)
   const report = await fuzz({
     seconds,
     seed,
-    budgetMs: integer(values['budget-ms'], '--budget-ms', 2000),
+    budgetMs: integer(values['budget-ms'], '--budget-ms', 5000),
     minimizeMs: integer(values['minimize-seconds'], '--minimize-seconds', 20) * 1000,
     ...(maxInputs !== undefined ? { maxInputs } : {}),
     ...(values.corpus ? { corpusDir: values.corpus } : {}),

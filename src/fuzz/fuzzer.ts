@@ -77,7 +77,7 @@ export interface Reproducer {
   input: SerializedInput | null;
 }
 
-const DEFAULT_BUDGET_MS = 2000;
+const DEFAULT_BUDGET_MS = 5000;
 /** Calls to method names no loaded schema defines are counted under this. */
 export const UNKNOWN_METHODS = '(unknown method names)';
 const HEAP_SAMPLE_EVERY = 400;

@@ -20,7 +20,7 @@ import type { FuzzWorkspace } from './workspace.js';
 
 export const FINDING_KINDS = [
   'escaped-exception', 'process-warning', 'no-response', 'duplicate-response', 'malformed-response', 'bad-error-code',
-  'malformed-request-accepted', 'policy-violation', 'tripwire-read', 'tripwire-changed', 'session-leak', 'memory-growth',
+  'malformed-request-accepted', 'policy-violation', 'existence-leak', 'tripwire-read', 'tripwire-changed', 'session-leak', 'memory-growth',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -219,7 +219,15 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
       const code = response.error.code;
       if (!validCode(code)) fail('bad-error-code', `session ${session.index}: response ${id} carries code ${String(code)} outside 1..${ERROR_CODES.length - 1}`);
       const record = records.shift()!;
-      calls.push({ method: record.methodName, code: ERROR_CODES[code as number] ?? `code ${String(code)}` });
+      const name = ERROR_CODES[code as number] ?? `code ${String(code)}`;
+      calls.push({ method: record.methodName, code: name });
+      if ((name === 'NOT_FOUND' || name === 'IO_ERROR') && record.method && record.request && scopeKindFor(record.method.capability) === 'path') {
+        // Out of scope must read the same whether or not the path exists.
+        const verdict = referenceVerdict(target.reference, session.origin, record.method, record.request);
+        if (verdict.verdict === 'deny') {
+          fail('existence-leak', `${session.origin} called ${record.methodName}${describeScope(record.request)}: answered ${name} (${response.error.message ?? ''}), but the reference model says deny (${verdict.reason}); a denied path must answer PERMISSION_DENIED whether or not it exists`);
+        }
+      }
       return;
     }
     if (response.payload == null) {
