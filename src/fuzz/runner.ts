@@ -80,6 +80,30 @@ interface SessionState {
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Waits for a reply (or close) to wake it, or at most `ms`: no busy polling,
+ * which would starve the thread pool the native operations run on.
+ */
+class Waker {
+  private pending: (() => void) | undefined;
+
+  wake = (): void => {
+    const resolve = this.pending;
+    this.pending = undefined;
+    resolve?.();
+  };
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake(), ms);
+      this.pending = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
 /** Process-wide hooks: what escapes the host lands here, attributed to the running input. */
 export class EscapeGuard {
   private readonly events: string[] = [];
@@ -152,6 +176,7 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
     findings.push({ kind, message });
   };
 
+  const waker = new Waker();
   const sessions: SessionState[] = input.origins.map((origin, index) => {
     const [client, hostEnd] = createMemoryPair();
     const state: SessionState = {
@@ -159,7 +184,10 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
       welcomed: false, closed: false, pending: new Map(), expectErrors: new Map(),
     };
     client.on('message', (frame) => receive(state, frame));
-    client.on('close', () => (state.closed = true));
+    client.on('close', () => {
+      state.closed = true;
+      waker.wake();
+    });
     try {
       target.host.accept(hostEnd, { origin });
     } catch (error) {
@@ -170,6 +198,7 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
 
   function receive(session: SessionState, frame: Uint8Array): void {
     frames++;
+    waker.wake();
     for (const secret of target.workspace.secrets) {
       if (indexOfBytes(frame, secret) >= 0) fail('tripwire-read', `session ${session.index} (${session.origin}) received tripwire bytes ${new TextDecoder().decode(secret)}`);
     }
@@ -319,7 +348,7 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
   for (const session of sessions) {
     if (session.accounted) session.client.send(encodeFrame({ protocolVersion: 1, id: 0, hello: { protocolVersions: [1], services: [], clientName: 'capwire-fuzz' } }));
   }
-  while (sessions.some((s) => s.accounted && !s.welcomed && !s.closed) && Date.now() < deadline) await turn();
+  while (sessions.some((s) => s.accounted && !s.welcomed && !s.closed) && Date.now() < deadline) await waker.sleep(10);
   for (const step of input.steps) {
     const session = sessions[step.session]!;
     if (!step.frame) {
@@ -329,7 +358,7 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
     if (session.welcomed || !session.accounted) classify(session, step.frame);
     session.client.send(step.frame);
   }
-  while (outstanding().length > 0 && Date.now() < deadline) await turn();
+  while (outstanding().length > 0 && Date.now() < deadline) await waker.sleep(10);
   const late = outstanding();
   if (late.length > 0) {
     fail('no-response', `no reply within the ${target.budgetMs} ms budget for ${late.length} call(s): ${late.slice(0, 5).join('; ')}${late.length > 5 ? '; ...' : ''}`);
