@@ -10,6 +10,7 @@ import { buildWorkspace, MAIN_ORIGIN, OTHER_ORIGIN } from '../../src/fuzz/worksp
 import { openEngine } from '../../src/native/binding.js';
 import { encodePolicyBlob } from '../../src/native/policy-blob.js';
 import { parsePolicy } from '../../src/policy/policy.js';
+import { decodeBase64, encodeBase64 } from '../../src/protocol/base64.js';
 import { decodeMessage, encodeMessage } from '../../src/protocol/codec/binary.js';
 import { messageFromJson, messageToJson } from '../../src/protocol/codec/json.js';
 import { fillDefaults, type MapValue, type Message, type Value } from '../../src/protocol/codec/message.js';
@@ -143,6 +144,20 @@ codec('capwire.v1.Envelope: the strict codec and the static frame encoder agree 
     }),
     { numRuns: RUNS, seed: 9 },
   );
+});
+
+codec('base64: decode(encode(b)) = b; whatever decodes is canonical and equals what Buffer decodes', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+    assert.is(Buffer.from(decodeBase64(encodeBase64(bytes))!).toString('hex'), Buffer.from(bytes).toString('hex'));
+  }), { numRuns: RUNS, seed: 12 });
+  const text = fc.string({ unit: fc.constantFrom(...'AQgw+/-_=9Z a\u00e9\n'), maxLength: 13 });
+  fc.assert(fc.property(text, (candidate) => {
+    const decoded = decodeBase64(candidate);
+    if (!decoded) return;
+    const standard = candidate.replace(/-/g, '+').replace(/_/g, '/');
+    assert.is(Buffer.from(decoded).toString('hex'), Buffer.from(standard, 'base64').toString('hex'), candidate);
+    assert.is(encodeBase64(decoded).replace(/=+$/, ''), standard.replace(/=+$/, ''), `${candidate}: only canonical spellings decode`);
+  }), { numRuns: RUNS * 10, seed: 13 });
 });
 
 // ---------- native engine = reference model ----------
