@@ -26,7 +26,7 @@ export interface MutatorContext {
 export const STRATEGIES = [
   'request', 'request-bytes', 'payload-wire-type', 'payload-unknown-field', 'payload-deep-nesting', 'payload-length-lie',
   'payload-huge-length', 'payload-truncated', 'id-reuse', 'cancel', 'cancel-storm', 'stream-chunks', 'wrong-body',
-  'wrong-version', 'random-bytes', 'empty', 'oversize', 'corpus', 'wait', 'unknown-method', 'request-flood',
+  'wrong-version', 'random-bytes', 'empty', 'oversize', 'corpus', 'wait', 'unknown-method', 'request-flood', 'text',
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
@@ -55,6 +55,10 @@ class InputBuilder {
 
   send(session: number, frame: Uint8Array): void {
     this.steps.push({ session, frame });
+  }
+
+  text(session: number, text: string): void {
+    this.steps.push({ session, text });
   }
 
   wait(session: number): void {
@@ -242,6 +246,26 @@ function addStrategy(b: InputBuilder, rng: Rng, ctx: MutatorContext, session: nu
       b.send(session, encodeFrame({ protocolVersion: 1, id: b.freshId(session), request: { method: name, payload: b.payload(method) } }));
       break;
     }
+    case 'text': {
+      // On a string channel: base64 in odd spellings, or not base64 at all (memory sessions send random bytes).
+      const frame = encodeFrame(b.request(session, b.freshId(session), b.method()));
+      const standard = Buffer.from(frame).toString('base64');
+      const texts = [
+        standard.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+        `${standard} `,
+        ` ${standard}`,
+        standard.replace(/=+$/, '==='),
+        `${standard.slice(0, -1)}\u00e9`,
+        standard.slice(0, Math.max(0, standard.length - 1 - rng.int(3))),
+        '',
+        '====',
+        'A',
+        'A'.repeat(rng.pick([4, 4001, Math.ceil(((ctx.maxFrameBytes + 1) * 4) / 3) + 8])),
+        String.fromCharCode(...rng.bytes(rng.size(32))),
+      ];
+      b.text(session, rng.pick(texts));
+      break;
+    }
     case 'request-flood': {
       const method = b.method();
       for (let i = rng.range(10, 80); i > 0; i--) b.send(session, encodeFrame(b.request(session, b.freshId(session), method)));
@@ -256,6 +280,7 @@ export function generateInput(rng: Rng, ctx: MutatorContext): FuzzInput {
   const sessions = rng.chance(0.7) ? 1 : rng.range(2, 3);
   const origins = Array.from({ length: sessions }, () => (rng.chance(0.6) ? ctx.origins[0]! : rng.pick(ctx.origins)));
   const handshake = origins.map(() => rng.chance(0.92));
+  const transports = origins.map(() => (rng.chance(0.25) ? ('string' as const) : ('memory' as const)));
   const b = new InputBuilder(rng, ctx, sessions);
   handshake.forEach((done, session) => {
     if (done) return;
@@ -271,5 +296,7 @@ export function generateInput(rng: Rng, ctx: MutatorContext): FuzzInput {
     b.send(session, rng.chance(0.5) ? hello : byteMutation(rng, hello));
   });
   for (let i = rng.range(1, 12); i > 0; i--) addStrategy(b, rng, ctx, rng.int(sessions), sessions);
-  return { origins, handshake, steps: b.steps };
+  // Text steps only make sense on string sessions; elsewhere they become random frames.
+  const steps = b.steps.map((step) => (step.text !== undefined && transports[step.session] !== 'string' ? { session: step.session, frame: new TextEncoder().encode(step.text) } : step));
+  return { origins, handshake, transports, steps };
 }

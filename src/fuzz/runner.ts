@@ -12,7 +12,9 @@ import { bodyOf, decodeFrame, type Envelope, encodeFrame } from '../protocol/fra
 import { DEFAULT_SESSION_LIMITS } from '../protocol/limits.js';
 import type { MethodDescriptor } from '../protocol/services.js';
 import { scopeKindFor } from '../native/policy-blob.js';
+import { decodeBase64 } from '../protocol/base64.js';
 import { createMemoryPair } from '../transport/memory.js';
+import { createStringChannelPair, StringTransport } from '../transport/string-channel.js';
 import type { Transport } from '../transport/transport.js';
 import type { FuzzInput } from './input.js';
 import type { RefDecision, ReferenceModel } from './reference.js';
@@ -72,6 +74,8 @@ interface SessionState {
   readonly origin: string;
   readonly accounted: boolean;
   readonly client: Transport;
+  /** String sessions: put raw text on the channel. */
+  readonly sendText: (text: string) => void;
   welcomed: boolean;
   closed: boolean;
   readonly pending: Map<number, CallRecord[]>;
@@ -178,9 +182,20 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
 
   const waker = new Waker();
   const sessions: SessionState[] = input.origins.map((origin, index) => {
-    const [client, hostEnd] = createMemoryPair();
+    const transport = input.transports?.[index] ?? 'memory';
+    let client: Transport;
+    let hostEnd: Transport;
+    let sendText = (_text: string): void => {};
+    if (transport === 'string') {
+      const [pageChannel, hostChannel] = createStringChannelPair();
+      client = new StringTransport(pageChannel);
+      hostEnd = new StringTransport(hostChannel, Math.ceil(((target.host.limits?.maxFrameBytes ?? DEFAULT_SESSION_LIMITS.maxFrameBytes) * 4) / 3) + 4);
+      sendText = (text) => pageChannel.send(text);
+    } else {
+      [client, hostEnd] = createMemoryPair();
+    }
     const state: SessionState = {
-      index, origin, accounted: input.handshake[index] ?? true, client,
+      index, origin, accounted: input.handshake[index] ?? true, client, sendText,
       welcomed: false, closed: false, pending: new Map(), expectErrors: new Map(),
     };
     client.on('message', (frame) => receive(state, frame));
@@ -351,6 +366,12 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
   while (sessions.some((s) => s.accounted && !s.welcomed && !s.closed) && Date.now() < deadline) await waker.sleep(10);
   for (const step of input.steps) {
     const session = sessions[step.session]!;
+    if (step.text !== undefined) {
+      const bytes = decodeBase64(step.text);
+      if (bytes && (session.welcomed || !session.accounted)) classify(session, bytes);
+      session.sendText(step.text);
+      continue;
+    }
     if (!step.frame) {
       await turn();
       continue;
