@@ -96,12 +96,12 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function renderChart(curve: readonly CurvePoint[], title: string): string {
+export function renderChart(curve: readonly CurvePoint[], title: string, subtitle = ''): string {
   const width = 860;
   const height = 520;
   const left = 70;
   const right = 210;
-  const top = 44;
+  const top = 50;
   const bottom = 56;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -116,7 +116,8 @@ export function renderChart(curve: readonly CurvePoint[], title: string): string
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`);
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  parts.push(`<text x="${left}" y="24" font-size="15" font-weight="600">${escapeXml(title)}</text>`);
+  parts.push(`<text x="${left}" y="22" font-size="15" font-weight="600">${escapeXml(title)}</text>`);
+  if (subtitle) parts.push(`<text x="${left}" y="38" font-size="11" fill="#4b5563">${escapeXml(subtitle)}</text>`);
   // Grid and axes.
   for (let e = yMin; e <= yMax; e++) {
     const yy = y(10 ** e).toFixed(1);

@@ -13,7 +13,7 @@ import { runCheck } from './check.js';
 import { runCodec } from './codec.js';
 import { runConcurrency, runSessions } from './concurrency.js';
 import { runReadFile } from './readfile.js';
-import { type BenchResult, renderChart } from './report.js';
+import { type BenchResult, renderChart, renderTable } from './report.js';
 import { type Budget, type CurvePoint, formatSizeLabel, HostWorker, measureChannel, memoryChannel, SIZES } from './roundtrip.js';
 import type { Row } from './stats.js';
 
@@ -163,9 +163,14 @@ function save(result: BenchResult, outDir: string, log: (line: string) => void):
   const jsonPath = join(outDir, `${mode}.json`);
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
   log(`saved ${jsonPath}`);
+  const tablePath = join(outDir, `${mode}.txt`);
+  writeFileSync(tablePath, renderTable(result));
+  log(`saved ${tablePath}`);
   if (result.curve.length > 0) {
     const svgPath = join(outDir, `throughput-${mode}.svg`);
-    writeFileSync(svgPath, renderChart(result.curve, `capwire round-trip throughput vs payload size (${mode} run, ${result.meta.startedAt.slice(0, 10)})`));
+    const { loadAverage, cpuCount, node } = result.meta;
+    const subtitle = `Node ${node}, ${cpuCount} cores, load average ${loadAverage[0].toFixed(1)} -> ${loadAverage[1].toFixed(1)} (shared machine); method: bench/README.md`;
+    writeFileSync(svgPath, renderChart(result.curve, `capwire round-trip throughput vs payload size (${mode} run, ${result.meta.startedAt.slice(0, 10)})`, subtitle));
     log(`saved ${svgPath}`);
   }
 }
