@@ -4,7 +4,7 @@
  * binary WebSocket and pings; the baselines are the same JSON and
  * base64-in-JSON bridges written as a page would write them, over a text
  * WebSocket to the same worker. Chromium runs headless through playwright-core
- * (/usr/bin/chromium, or $CHROMIUM). The page is cross-origin isolated
+ * with the browser tests' settings (/usr/bin/chromium, or $CAPWIRE_CHROMIUM). The page is cross-origin isolated
  * (COOP/COEP) so performance.now() has 5 µs rather than 100 µs resolution.
  */
 import { existsSync } from 'node:fs';
@@ -168,16 +168,20 @@ interface PageRep {
 /** Rows for 100 B and 1 MiB, or the reason the section could not run. */
 export async function runBrowser(worker: HostWorker, budget: { reps: number; repMs: number }, curve: CurvePoint[], log: (line: string) => void): Promise<Row[] | string> {
   if (!existsSync(browserBundlePath())) return 'the browser build of the client (dist/browser/capwire.js) is not there';
-  const executablePath = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) return `no Chromium at ${executablePath} (set $CHROMIUM)`;
-  let chromium: { launch(options: object): Promise<{ newPage(): Promise<PageLike>; close(): Promise<void> }> };
+  const executablePath = process.env['CAPWIRE_CHROMIUM'] ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) return `no Chromium at ${executablePath} (apt-get install chromium, or set $CAPWIRE_CHROMIUM)`;
+  let chromium: { launch(options: object): Promise<{ newPage(): Promise<PageLike>; close(): Promise<void>; version(): string }> };
   try {
     ({ chromium } = (await import('playwright-core')) as unknown as { chromium: typeof chromium });
   } catch {
     return 'playwright-core is not installed (a devDependency: run npm ci)';
   }
   const base = await worker.httpUrl();
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  // The same flags as test/browser (launch() gives each run a fresh temporary profile).
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   const rows: Row[] = [];
   try {
     const page = await browser.newPage();
@@ -195,7 +199,7 @@ export async function runBrowser(worker: HostWorker, budget: { reps: number; rep
           const theirs = stat(name, key).median;
           return { baseline: name, value: stat(name, key), ratio: higherIsBetter ? mine / theirs : theirs / mine };
         });
-      const note = `headless Chromium, WebSocket to the worker host on loopback${isolated ? '' : ' (page not cross-origin isolated: 100 µs timer resolution)'}`;
+      const note = `headless Chromium ${browser.version()}, WebSocket to the worker host on loopback${isolated ? '' : ' (page not cross-origin isolated: 100 µs timer resolution)'}`;
       const name = `WebSocket ${formatBytes(size)}`;
       const latency = 'baseline latency / capwire latency (>1: capwire faster)';
       rows.push(
