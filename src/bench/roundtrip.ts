@@ -35,6 +35,8 @@ export interface Budget {
   readonly repMs: number;
   readonly minCalls: number;
   readonly maxCalls: number;
+  /** Per contender, before the first size: long enough for the JIT (which compiles on other threads) to settle. */
+  readonly warmMs: number;
 }
 
 export interface Contender {
@@ -60,10 +62,13 @@ interface RepResult {
   p50: number;
   p99: number;
   mbps: number;
+  /** CPU time of the whole process (every thread: page, host worker, GC) per call, in µs: steadier than wall time on a busy machine. */
+  cpu: number;
 }
 
 async function runRep(ping: Pinger, payload: Payload, budget: Budget, repMs: number): Promise<RepResult> {
   const latencies: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const start = nowNs();
   const until = start + repMs * 1e6;
   let t = start;
@@ -73,14 +78,23 @@ async function runRep(ping: Pinger, payload: Payload, budget: Budget, repMs: num
     t = nowNs();
     latencies.push(t - t0);
   }
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   const seconds = (t - start) / 1e9;
-  return { p50: percentile(latencies, 50) / 1e3, p99: percentile(latencies, 99) / 1e3, mbps: (payload.size * latencies.length) / seconds / 1e6 };
+  return {
+    p50: percentile(latencies, 50) / 1e3,
+    p99: percentile(latencies, 99) / 1e3,
+    mbps: (payload.size * latencies.length) / seconds / 1e6,
+    cpu: (cpu.user + cpu.system) / latencies.length,
+  };
 }
 
 /** Every contender over one channel at every size; rows for p50, p99 and throughput. */
 export async function measureChannel(channel: Channel, sizes: readonly number[], budget: Budget, label: (size: number) => string, curve: CurvePoint[], log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
+  for (const warmSize of [100, 64 * 1024]) {
+    for (const contender of channel.contenders) await runRep(contender.ping, makePayload(warmSize), { ...budget, minCalls: 1 }, budget.warmMs / 2);
+  }
   for (const size of sizes) {
     const payload = makePayload(size);
     const results = new Map<string, RepResult[]>(channel.contenders.map((c) => [c.name, []]));
@@ -101,6 +115,7 @@ export async function measureChannel(channel: Channel, sizes: readonly number[],
       { section: SECTION, name: `${name} p50`, unit: 'µs', capwire: stat(own!.name, 'p50'), baselines: compare('p50', false), howCompared: 'baseline latency / capwire latency (>1: capwire faster)' },
       { section: SECTION, name: `${name} p99`, unit: 'µs', capwire: stat(own!.name, 'p99'), baselines: compare('p99', false), howCompared: 'baseline latency / capwire latency (>1: capwire faster)' },
       { section: SECTION, name: `${name} throughput`, unit: 'MB/s', capwire: stat(own!.name, 'mbps'), baselines: compare('mbps', true), howCompared: 'capwire throughput / baseline throughput (>1: capwire faster)' },
+      { section: SECTION, name: `${name} CPU per call`, unit: 'µs CPU', capwire: stat(own!.name, 'cpu'), baselines: compare('cpu', false), howCompared: 'baseline CPU / capwire CPU (>1: capwire cheaper)', note: 'CPU per call: user+system time of every thread in the process (page, host worker, GC) per round trip' },
     );
     for (const contender of channel.contenders) curve.push({ transport: channel.transport, contender: contender.name, size, mbps: stat(contender.name, 'mbps').median });
     const line = channel.contenders.map((c) => `${c.name} ${stat(c.name, 'p50').median.toFixed(1)} µs ${stat(c.name, 'mbps').median.toFixed(1)} MB/s`).join(' | ');

@@ -40,7 +40,7 @@ interface Budgets {
 }
 
 const QUICK: Budgets = {
-  roundtrip: { reps: 3, repMs: 70, minCalls: 2, maxCalls: 20_000 },
+  roundtrip: { reps: 3, repMs: 70, minCalls: 2, maxCalls: 20_000, warmMs: 400 },
   codec: { reps: 3, repMs: 40 },
   check: { reps: 3, repMs: 25 },
   readfile: { reps: 3, repMs: 120 },
@@ -50,7 +50,7 @@ const QUICK: Budgets = {
 };
 
 const FULL: Budgets = {
-  roundtrip: { reps: 5, repMs: 400, minCalls: 5, maxCalls: 100_000 },
+  roundtrip: { reps: 5, repMs: 400, minCalls: 5, maxCalls: 100_000, warmMs: 1500 },
   codec: { reps: 5, repMs: 250 },
   check: { reps: 5, repMs: 120 },
   readfile: { reps: 5, repMs: 500 },
