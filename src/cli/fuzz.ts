@@ -18,8 +18,9 @@ Sends generated and mutated frames (every method of the built-in protos and of
 each --proto dir) through in-process sessions and fails on: an exception escaping
 the host, a request answered zero or several times, an undecodable reply or a code
 outside the enum, no reply within --budget-ms, memory growing without bound, a
-tripwire file changed or its bytes read back, or a call succeeding that the
-reference policy model says must be denied.
+tripwire file changed or its bytes read back, a call succeeding that the
+reference policy model says must be denied, or a denied path answered with
+NOT_FOUND/IO_ERROR (revealing whether it exists).
 
   --seconds N     how long to run (default 10)
   --seed S        PRNG seed; the same seed generates the same inputs (default 1)
