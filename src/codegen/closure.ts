@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { CAPABILITY_OPTION, SERVICE_VERSION_OPTION, DEFAULT_SERVICE_VERSION } from '../protocol/services.js';
-import { jsonName } from '../protocol/naming.js';
+import { fieldJsonName } from '../protocol/naming.js';
 
 export type Definition = protobuf.Type | protobuf.Enum | protobuf.Service;
 
@@ -125,7 +125,7 @@ export function serviceFingerprint(service: protobuf.Service): string {
       .map((field) => {
         const synthetic = field.options?.['proto3_optional'] === true;
         const label = field.map ? `map<${(field as unknown as protobuf.MapField).keyType}>` : field.repeated ? 'repeated' : synthetic ? 'optional' : 'single';
-        return [field.id, field.name, jsonName(field.name), label, fieldKind(field), field.partOf && !synthetic ? field.partOf.name : ''];
+        return [field.id, field.name, fieldJsonName(field), label, fieldKind(field), field.partOf && !synthetic ? field.partOf.name : ''];
       });
     return ['message', fullNameOf(type), fields];
   });

@@ -9,7 +9,7 @@
  * are plain messages here too.
  */
 import protobuf from 'protobufjs';
-import { jsonName, tsPropertyKey } from '../protocol/naming.js';
+import { fieldJsonName, tsPropertyKey } from '../protocol/naming.js';
 
 /** A JSDoc block: the proto comment (if any) above generated lines; a comment-closing marker inside is defused. */
 export function docComment(comment: string | null | undefined, lines: readonly string[], indent = ''): string {
@@ -55,7 +55,7 @@ function fieldLine(field: protobuf.Field, ref: TypeRef, form: 'output' | 'init')
   else if (field.repeated) type = type.includes('|') ? `(${type})[]` : `${type}[]`;
   const alwaysWritten = field.map || field.repeated || (!synthetic && !field.partOf && !isMessage);
   const optional = form === 'init' || !alwaysWritten;
-  return `${fieldComment(field)}  ${tsPropertyKey(jsonName(field.name))}${optional ? '?' : ''}: ${type};\n`;
+  return `${fieldComment(field)}  ${tsPropertyKey(fieldJsonName(field))}${optional ? '?' : ''}: ${type};\n`;
 }
 
 export function messageTypes(type: protobuf.Type, name: string, ref: TypeRef): string {

@@ -20,6 +20,12 @@ export function jsonName(protoFieldName: string): string {
   return out;
 }
 
+/** A field's JSON name: its `json_name` option when set, else protoc's rule. */
+export function fieldJsonName(field: { readonly name: string; readonly options?: { readonly [key: string]: unknown } | undefined }): string {
+  const explicit = field.options?.['json_name'];
+  return typeof explicit === 'string' && explicit.length > 0 ? explicit : jsonName(field.name);
+}
+
 function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }

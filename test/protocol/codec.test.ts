@@ -188,3 +188,25 @@ base64('rejects stray characters, whitespace and impossible lengths', () => {
 });
 
 base64.run();
+
+const names = suite('codec: json_name');
+
+names('a json_name option renames the field in JSON, both ways; the proto name still parses', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadProtoDirs } = await import('../../src/protocol/proto-loader.js');
+  const dir = mkdtempSync(join(tmpdir(), 'capwire-jsonname-'));
+  try {
+    writeFileSync(join(dir, 'n.proto'), 'syntax = "proto3";\npackage jn;\nmessage M { string foo_bar = 1 [json_name = "fb"]; int32 plain_field = 2; }\n');
+    const info = loadProtoDirs([dir]).message('jn.M');
+    const message = messageFromJson(info, { fb: 'x', plainField: 3 });
+    assert.equal(messageToJson(info, decodeMessage(info, encodeMessage(info, message))), { fb: 'x', plainField: 3 });
+    assert.is(messageFromJson(info, { foo_bar: 'y' })['fb'], 'y');
+    assert.throws(() => messageFromJson(info, { fooBar: 'z' }), /fooBar: unknown field/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+names.run();

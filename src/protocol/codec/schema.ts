@@ -5,7 +5,7 @@
  * ("six" -> 0), so capwire walks these descriptors instead.
  */
 import protobuf from 'protobufjs/light.js';
-import { jsonName } from '../naming.js';
+import { fieldJsonName } from '../naming.js';
 
 export type ScalarKind =
   | 'double' | 'float' | 'int32' | 'uint32' | 'sint32' | 'fixed32' | 'sfixed32'
@@ -124,7 +124,7 @@ export class SchemaSet {
     return {
       number: field.id,
       protoName: field.name,
-      jsonName: jsonName(field.name),
+      jsonName: fieldJsonName(field),
       label,
       value: this.compileValue(field),
       ...(mapKey !== undefined ? { mapKey } : {}),
