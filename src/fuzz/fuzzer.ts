@@ -3,7 +3,8 @@
  * from the seed, runs each through the oracles, samples memory, and on the
  * first finding minimizes the input and writes a reproducer.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -343,7 +344,7 @@ export async function replay(file: string, log: (line: string) => void = () => {
   };
   if (!reproducer.input) {
     // Run-level finding: run the same seed for the same time again (no new reproducer file).
-    const report = await fuzz({ ...options, artifactDir: join(resolve('.'), '.capwire-fuzz-replay') });
+    const report = await fuzz({ ...options, artifactDir: mkdtempSync(join(tmpdir(), 'capwire-fuzz-replay-')) });
     return { reproducer, report, ...(report.finding ? { finding: report.finding } : {}) };
   }
   const session = await openSession(options);
