@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
 import { type DemoProcess, REPO, startDemo } from '../helpers/demo.js';
 
 const CHROMIUM = process.env['CAPWIRE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -56,10 +57,11 @@ const BENCH_SOURCE = `(async () => {
   const { Client, WebSocketTransport } = await import(new URL('/capwire.js', location.href).href);
   const token = new URLSearchParams(location.hash.slice(1)).get('token');
   const client = await Client.connect(await WebSocketTransport.connect('ws://' + location.host + '/capwire', { protocols: ['capwire.v1', 'token.' + token] }));
+  const bytes = new Uint8Array(1 << 20).map((_, i) => i * 31);
   function b64(size) {
-    const bytes = new Uint8Array(size).map((_, i) => i * 31);
+    const part = bytes.subarray(0, size);
     let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    for (let i = 0; i < part.length; i += 0x8000) binary += String.fromCharCode(...part.subarray(i, i + 0x8000));
     return btoa(binary);
   }
   const small = b64(100);
@@ -78,8 +80,40 @@ const BENCH_SOURCE = `(async () => {
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) await client.call('sys.ping', { data: big });
   const seconds = (performance.now() - t0) / 1000;
+  // The same 1 MiB as binary: a PingRequest {data} encoded once, sent with callRaw (no JSON, no base64).
+  const raw = new Uint8Array(4 + (1 << 20));
+  raw.set([0x0a, 0x80, 0x80, 0x40]);
+  raw.set(bytes, 4);
+  await client.callRaw('sys.ping', raw);
+  const t1 = performance.now();
+  for (let i = 0; i < rounds; i++) await client.callRaw('sys.ping', raw);
+  const rawSeconds = (performance.now() - t1) / 1000;
   client.close();
-  return { calls: times.length, p50Ms: at(0.5), p99Ms: at(0.99), rounds, mibPerSecondEachWay: rounds / seconds, msPerMiBRoundTrip: (seconds * 1000) / rounds };
+  return {
+    calls: times.length, p50Ms: at(0.5), p99Ms: at(0.99), rounds,
+    mibPerSecondEachWay: rounds / seconds, msPerMiBRoundTrip: (seconds * 1000) / rounds,
+    rawMibPerSecondEachWay: rounds / rawSeconds, rawMsPerMiBRoundTrip: (rawSeconds * 1000) / rounds,
+  };
+})()`;
+
+/** The floor: a bare `ws` echo server and the bare browser WebSocket, same sizes, no capwire. */
+const FLOOR_SOURCE = `(async () => {
+  const ws = new WebSocket('ws://' + location.host + '/');
+  ws.binaryType = 'arraybuffer';
+  await new Promise((resolve) => (ws.onopen = resolve));
+  const echo = (buf) => new Promise((resolve) => { ws.onmessage = resolve; ws.send(buf); });
+  const small = new Uint8Array(100);
+  const times = [];
+  for (let i = 0; i < 200; i++) await echo(small);
+  for (let i = 0; i < 2000; i++) { const t0 = performance.now(); await echo(small); times.push(performance.now() - t0); }
+  times.sort((a, b) => a - b);
+  const big = new Uint8Array(1 << 20);
+  await echo(big);
+  const t0 = performance.now();
+  for (let i = 0; i < 32; i++) await echo(big);
+  const ms = (performance.now() - t0) / 32;
+  ws.close();
+  return { p50Ms: times[1000], p99Ms: times[1980], msPerMiBRoundTrip: ms };
 })()`;
 
 const test = suite('demo in Chromium');
@@ -229,11 +263,31 @@ test('a page from another origin, and a page without the token, get no connectio
 test('measured: round trip of a 100-byte call and 1 MiB throughput over WebSocket (printed, not asserted)', async () => {
   // A second connection without the page's inspector: what a page pays for a call.
   // Plain JS source: functions handed to page.evaluate would carry tsx's helpers.
-  const figures = (await page.evaluate(BENCH_SOURCE)) as { calls: number; p50Ms: number; p99Ms: number; rounds: number; mibPerSecondEachWay: number; msPerMiBRoundTrip: number };
+  const figures = (await page.evaluate(BENCH_SOURCE)) as {
+    calls: number; p50Ms: number; p99Ms: number; rounds: number;
+    mibPerSecondEachWay: number; msPerMiBRoundTrip: number; rawMibPerSecondEachWay: number; rawMsPerMiBRoundTrip: number;
+  };
   console.log(`  100-byte sys.ping round trip over ${figures.calls} calls: p50 ${figures.p50Ms.toFixed(3)} ms, p99 ${figures.p99Ms.toFixed(3)} ms`);
-  console.log(`  1 MiB sys.ping x${figures.rounds}: ${figures.msPerMiBRoundTrip.toFixed(1)} ms per round trip, ${figures.mibPerSecondEachWay.toFixed(1)} MiB/s each way`);
+  console.log(`  1 MiB sys.ping x${figures.rounds} via call (JSON, base64): ${figures.msPerMiBRoundTrip.toFixed(1)} ms per round trip, ${figures.mibPerSecondEachWay.toFixed(1)} MiB/s each way`);
+  console.log(`  1 MiB sys.ping x${figures.rounds} via callRaw (binary): ${figures.rawMsPerMiBRoundTrip.toFixed(1)} ms per round trip, ${figures.rawMibPerSecondEachWay.toFixed(1)} MiB/s each way`);
+
+  const echoServer: Server = createServer((_req, res) => res.end('<!doctype html><title>echo</title>'));
+  const echo = new WebSocketServer({ server: echoServer, perMessageDeflate: false, maxPayload: 4 << 20 });
+  echo.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+  await new Promise<void>((resolve) => echoServer.listen(0, '127.0.0.1', resolve));
+  const floorPage = await browser.newPage();
+  let floor: { p50Ms: number; p99Ms: number; msPerMiBRoundTrip: number };
+  try {
+    await floorPage.goto(`http://127.0.0.1:${(echoServer.address() as AddressInfo).port}/`);
+    floor = (await floorPage.evaluate(FLOOR_SOURCE)) as typeof floor;
+  } finally {
+    await floorPage.close();
+    echo.close();
+    await new Promise<void>((resolve) => echoServer.close(() => resolve()));
+  }
+  console.log(`  baseline, bare WebSocket echo (no capwire): 100 B p50 ${floor.p50Ms.toFixed(3)} ms, p99 ${floor.p99Ms.toFixed(3)} ms; 1 MiB ${floor.msPerMiBRoundTrip.toFixed(1)} ms per round trip`);
   mkdirSync(OUTPUT, { recursive: true });
-  writeFileSync(join(OUTPUT, 'websocket-chromium.json'), `${JSON.stringify({ chromium: browser.version(), ...figures }, null, 2)}\n`);
+  writeFileSync(join(OUTPUT, 'websocket-chromium.json'), `${JSON.stringify({ chromium: browser.version(), capwire: figures, bareWebSocketEcho: floor }, null, 2)}\n`);
   assert.ok(figures.p50Ms > 0);
 });
 
