@@ -3,7 +3,7 @@
  * (dist/browser/capwire.js) from the bench host worker, connects over a
  * binary WebSocket and pings; the baselines are the same JSON and
  * base64-in-JSON bridges written as a page would write them, over a text
- * WebSocket to the same worker. Chromium runs headless through playwright-core
+ * WebSocket to the same worker, and a bare binary WebSocket echo (the floor). Chromium runs headless through playwright-core
  * with the browser tests' settings (/usr/bin/chromium, or $CAPWIRE_CHROMIUM). The page is cross-origin isolated
  * (COOP/COEP) so performance.now() has 5 µs rather than 100 µs resolution.
  */
@@ -98,6 +98,10 @@ let contenders;
 async function setup(base) {
   const client = await Client.connect(await WebSocketTransport.connect(base + '/capwire'));
   const json = new JsonBridge(await openText(base + '/json'));
+  const echo = await openText(base + '/echo');
+  echo.binaryType = 'arraybuffer';
+  let echoed;
+  echo.onmessage = (event) => echoed(event.data);
   contenders = [
     { name: 'capwire', ping: async (p) => {
       const data = pingData(await client.callRaw('sys.ping', pingRequest(p.bytes)));
@@ -110,6 +114,10 @@ async function setup(base) {
     { name: 'base64', ping: async (p) => {
       const r = await json.call('bytes.ping', { data: toBase64(p.bytes) });
       if (fromBase64(r.data).length !== p.size) throw new Error('base64 echo: wrong size');
+    } },
+    { name: 'bare echo', ping: async (p) => {
+      const back = await new Promise((resolve) => { echoed = resolve; echo.send(p.bytes); });
+      if (back.byteLength !== p.size) throw new Error('bare echo: wrong size');
     } },
   ];
 }
@@ -194,7 +202,7 @@ export async function runBrowser(worker: HostWorker, budget: { reps: number; rep
       const result = (await page.evaluate(`window.capwireBench.run(${JSON.stringify(args)})`)) as Record<string, PageRep[]>;
       const stat = (name: string, key: keyof PageRep) => measure(result[name]!.map((r) => r[key]));
       const compare = (key: keyof PageRep, higherIsBetter: boolean): Comparison[] =>
-        ['json', 'base64'].map((name) => {
+        ['json', 'base64', 'bare echo'].map((name) => {
           const mine = stat('capwire', key).median;
           const theirs = stat(name, key).median;
           return { baseline: name, value: stat(name, key), ratio: higherIsBetter ? mine / theirs : theirs / mine };
@@ -208,7 +216,7 @@ export async function runBrowser(worker: HostWorker, budget: { reps: number; rep
         { section: SECTION, name: `${name} throughput`, unit: 'MB/s', capwire: stat('capwire', 'mbps'), baselines: compare('mbps', true), howCompared: 'capwire throughput / baseline throughput (>1: capwire faster)', note },
       );
       for (const contender of ['capwire', 'json', 'base64']) curve.push({ transport: 'Chromium', contender, size, mbps: stat(contender, 'mbps').median });
-      log(`  Chromium ${name}: ${['capwire', 'json', 'base64'].map((c) => `${c} ${stat(c, 'p50').median.toFixed(0)} µs ${stat(c, 'mbps').median.toFixed(1)} MB/s`).join(' | ')}`);
+      log(`  Chromium ${name}: ${['capwire', 'json', 'base64', 'bare echo'].map((c) => `${c} ${stat(c, 'p50').median.toFixed(0)} µs ${stat(c, 'mbps').median.toFixed(1)} MB/s`).join(' | ')}`);
     }
   } finally {
     await browser.close();

@@ -52,6 +52,8 @@ function startServer(): WebSocketServer {
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       if (request.url === '/capwire') host.accept(acceptWebSocket(ws), { origin: BENCH_ORIGIN });
+      // The floor: a bare WebSocket echo, no protocol at all.
+      else if (request.url === '/echo') ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
       else serveJsonBridge(textWebSocket(ws));
     });
   });
