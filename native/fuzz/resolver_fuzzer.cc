@@ -6,9 +6,12 @@
 // a dictionary of the tree's names, "..", ".", ""). Every verdict must agree:
 //   Check (lexical)   OK <-> allow, PERMISSION_DENIED <-> deny, INVALID_ARGUMENT <-> invalid
 //   Stat  (object)    OK <-> allow, PERMISSION_DENIED <-> deny (absent: any other code)
+//   ReadDir           OK <-> allowed directory; its names; each entry's kind (a
+//                     symlink's only when its path is allowed, nothing in deny subtrees)
 //   Mkdir (entry)     OK only when allowed, and the directory appears where the
 //                     reference says the parent really is; PERMISSION_DENIED <-> deny
 // Build and run: native/fuzz/build.sh && native/fuzz/run.sh
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -309,6 +313,63 @@ RefResult Reference(const char* origin, const char* cap, const std::string& raw,
   abort();
 }
 
+bool DeniedReal(const char* origin, const Parts& real) {
+  for (const RuleSpec& r : kRules) {
+    if (r.effect != 1 || !Matches(r, origin, "fs.read")) continue;
+    char denyReal[PATH_MAX];
+    if (realpath((g_root + "/" + r.rel).c_str(), denyReal) && Prefix(Split(denyReal), real)) return true;
+  }
+  return false;
+}
+
+// fs.readDir: allowed exactly when the reference allows a directory; the names
+// are the directory's; a symlink reports its target's kind only when the
+// reference allows the link's path; entries in deny subtrees report neither.
+void CheckReadDir(const capwire::Engine& engine, const char* mode, const char* origin, const std::string& path) {
+  RefResult ref = Reference(origin, "fs.read", path, false);
+  auto r = engine.ReadDir(origin, path);
+  bool dir = ref.verdict == Ref::kAllow && IsDir(Join(ref.real));
+  if (r.ok() != dir || ((ref.verdict == Ref::kDeny) != (r.status.code == Code::kPermissionDenied))) {
+    Mismatch(mode, "readDir", origin, path, ref.verdict, r.status);
+  }
+  if (!r.ok()) return;
+  std::vector<std::string> names;
+  if (DIR* d = opendir(Join(ref.real).c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> got;
+  for (const auto& entry : r.value) got.push_back(entry.name);
+  std::sort(got.begin(), got.end());
+  if (got != names) Mismatch(mode, "readDir (names differ from the directory)", origin, path, ref.verdict, r.status);
+  for (const auto& entry : r.value) {
+    Parts real = ref.real;
+    real.push_back(entry.name);
+    bool isFile = false, isDir = false;
+    struct stat st;
+    if (!DeniedReal(origin, real) && lstat(Join(real).c_str(), &st) == 0) {
+      if (S_ISREG(st.st_mode)) isFile = true;
+      else if (S_ISDIR(st.st_mode)) isDir = true;
+      else if (S_ISLNK(st.st_mode)) {
+        RefResult link = Reference(origin, "fs.read", path + "/" + entry.name, false);
+        struct stat target;
+        if (link.verdict == Ref::kAllow && stat(Join(link.real).c_str(), &target) == 0) {
+          isFile = S_ISREG(target.st_mode);
+          isDir = S_ISDIR(target.st_mode);
+        }
+      }
+    }
+    if (entry.isFile != isFile || entry.isDirectory != isDir) {
+      fprintf(stderr, "MISMATCH %s readDir entry %s/%s: engine file=%d dir=%d, reference file=%d dir=%d\n", mode, path.c_str(),
+              entry.name.c_str(), entry.isFile, entry.isDirectory, isFile, isDir);
+      abort();
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -334,7 +395,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 3 || size > 64) return 0;
   const char* origin = kOrigins[data[0] % 3];
-  int op = data[1] % 3;
+  int op = data[1] % 4;
   uint8_t flags = data[2];
   std::string path = (flags & 1) ? "" : g_root;
   for (size_t i = 3; i < size; ++i) path += "/" + std::string(kTokens[data[i] % kTokenCount]);
@@ -358,6 +419,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       bool bad = (r.ok() && ref.verdict != Ref::kAllow) || (ref.verdict == Ref::kAllow && !r.ok()) ||
                  ((ref.verdict == Ref::kDeny) != (r.status.code == Code::kPermissionDenied));
       if (bad) Mismatch(mode, "stat", origin, path, ref.verdict, r.status);
+    } else if (op == 3) {
+      CheckReadDir(engine, mode, origin, path);
     } else {
       RefResult ref = Reference(origin, "fs.write", path, true);
       capwire::Status s = engine.Mkdir(origin, path);
