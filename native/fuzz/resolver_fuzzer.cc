@@ -8,6 +8,7 @@
 //   Stat  (object)    OK <-> allow, PERMISSION_DENIED <-> deny (absent: any other code)
 //   ReadDir           OK <-> allowed directory; its names; each entry's kind (a
 //                     symlink's only when its path is allowed, nothing in deny subtrees)
+//   WriteFile (entry) like Mkdir, with the bytes where the reference resolved, no temp left
 //   Mkdir (entry)     OK only when allowed, and the directory appears where the
 //                     reference says the parent really is; PERMISSION_DENIED <-> deny
 // Build and run: native/fuzz/build.sh && native/fuzz/run.sh
@@ -370,6 +371,35 @@ void CheckReadDir(const capwire::Engine& engine, const char* mode, const char* o
   }
 }
 
+// fs.writeFile: succeeds only where the reference allows the entry, the bytes
+// land exactly where the reference resolved the parent, and no temp file is
+// left behind either way.
+void CheckWriteFile(const capwire::Engine& engine, const char* mode, const char* origin, const std::string& path) {
+  RefResult ref = Reference(origin, "fs.write", path, true);
+  static const uint8_t kBytes[] = {'f', 'z'};
+  auto r = engine.WriteFile(origin, path, kBytes, sizeof(kBytes), false);
+  if (r.ok()) {
+    std::string made = Join(ref.real);
+    struct stat st;
+    bool there = ref.verdict == Ref::kAllow && lstat(made.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 2;
+    if (!there) Mismatch(mode, "writeFile (written elsewhere)", origin, path, ref.verdict, r.status);
+    unlink(made.c_str());
+  } else if (ref.verdict == Ref::kAllow || ((ref.verdict == Ref::kDeny) != (r.status.code == Code::kPermissionDenied))) {
+    Mismatch(mode, "writeFile", origin, path, ref.verdict, r.status);
+  }
+  if (ref.verdict != Ref::kAllow) return;
+  Parts parent(ref.real.begin(), ref.real.end() - 1);
+  if (DIR* d = opendir(Join(parent).c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (strncmp(e->d_name, ".capwire-tmp-", 13) == 0) {
+        fprintf(stderr, "MISMATCH %s writeFile %s left %s behind\n", mode, path.c_str(), e->d_name);
+        abort();
+      }
+    }
+    closedir(d);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -395,13 +425,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 3 || size > 64) return 0;
   const char* origin = kOrigins[data[0] % 3];
-  int op = data[1] % 4;
+  int op = data[1] % 5;
   uint8_t flags = data[2];
   std::string path = (flags & 1) ? "" : g_root;
   for (size_t i = 3; i < size; ++i) path += "/" + std::string(kTokens[data[i] % kTokenCount]);
   if (path.empty()) path = "/";
   if (flags & 2) path += "/";
-  if (op == 2) path += "/fz-new";  // entries: create a fresh name
+  if (op == 2 || op == 4) path += "/fz-new";  // entries: create a fresh name
   for (int m = 0; m < 2; ++m) {
     const capwire::Engine& engine = *g_engines[m];
     const char* mode = m == 0 ? "openat2" : "fallback";
@@ -421,6 +451,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (bad) Mismatch(mode, "stat", origin, path, ref.verdict, r.status);
     } else if (op == 3) {
       CheckReadDir(engine, mode, origin, path);
+    } else if (op == 4) {
+      CheckWriteFile(engine, mode, origin, path);
     } else {
       RefResult ref = Reference(origin, "fs.write", path, true);
       capwire::Status s = engine.Mkdir(origin, path);
