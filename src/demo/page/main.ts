@@ -247,9 +247,12 @@ class FileBrowser {
 
   private item(entry: DirEntry): HTMLLIElement {
     const path = joinPath(this.cwd, entry.name);
-    const li = element('li', entry.name, entry.isDirectory ? 'dir' : 'file');
+    // The host leaves out the type of entries this origin may not read: try listing those.
+    const opaque = !entry.isDirectory && !entry.isFile;
+    const li = element('li', entry.name, entry.isDirectory ? 'dir' : opaque ? 'opaque' : 'file');
+    if (opaque) li.title = 'type withheld by the host: not readable by this origin';
     if (path === this.openPath) li.classList.add('selected');
-    li.addEventListener('click', () => void (entry.isDirectory ? this.list(path) : this.open(path)));
+    li.addEventListener('click', () => void (entry.isFile ? this.open(path) : this.list(path)));
     return li;
   }
 
