@@ -174,7 +174,7 @@ interface PageRep {
 }
 
 /** Rows for 100 B and 1 MiB, or the reason the section could not run. */
-export async function runBrowser(worker: HostWorker, budget: { reps: number; repMs: number }, curve: CurvePoint[], log: (line: string) => void): Promise<Row[] | string> {
+export async function runBrowser(worker: HostWorker, budget: { reps: number; repMs: number; bigMinCalls: number }, curve: CurvePoint[], log: (line: string) => void): Promise<Row[] | string> {
   if (!existsSync(browserBundlePath())) return 'the browser build of the client (dist/browser/capwire.js) is not there';
   const executablePath = process.env['CAPWIRE_CHROMIUM'] ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) return `no Chromium at ${executablePath} (apt-get install chromium, or set $CAPWIRE_CHROMIUM)`;
@@ -198,7 +198,7 @@ export async function runBrowser(worker: HostWorker, budget: { reps: number; rep
     await page.evaluate(`window.capwireBench.setup(${JSON.stringify(base.replace(/^http/, 'ws'))})`);
     const isolated = (await page.evaluate('window.capwireBench.isolated()')) as boolean;
     for (const size of [100, 1024 * 1024]) {
-      const args = { size, reps: budget.reps, repMs: budget.repMs, minCalls: size > 65536 ? 5 : 20 };
+      const args = { size, reps: budget.reps, repMs: budget.repMs, minCalls: size > 65536 ? budget.bigMinCalls : 20 };
       const result = (await page.evaluate(`window.capwireBench.run(${JSON.stringify(args)})`)) as Record<string, PageRep[]>;
       const stat = (name: string, key: keyof PageRep) => measure(result[name]!.map((r) => r[key]));
       const compare = (key: keyof PageRep, higherIsBetter: boolean): Comparison[] =>

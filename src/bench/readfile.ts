@@ -33,7 +33,7 @@ async function timeCalls(fn: () => Promise<number>, expected: number, repMs: num
   return percentile(times.sort((a, b) => a - b), 50) / 1e3;
 }
 
-export async function runReadFile(dataDir: string, budget: { reps: number; repMs: number }, log: (line: string) => void): Promise<Row[]> {
+export async function runReadFile(dataDir: string, budget: { reps: number; repMs: number; bigMinCalls: number }, log: (line: string) => void): Promise<Row[]> {
   const policyHost = benchHost({ dataDir, maxFrameBytes: LIMIT, maxReadBytes: LIMIT });
   const [pageEnd, hostEnd] = createMemoryPair();
   policyHost.host.accept(hostEnd, { origin: BENCH_ORIGIN });
@@ -56,7 +56,7 @@ export async function runReadFile(dataDir: string, budget: { reps: number; repMs
         { name: 'direct', run: async () => (await readFile(path)).byteLength },
       ];
       const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-      const minCalls = size >= 64 * 1024 * 1024 ? 2 : 5;
+      const minCalls = size >= 64 * 1024 * 1024 ? budget.bigMinCalls : 5;
       for (const c of contenders) await timeCalls(c.run, size, budget.repMs / 3, 1);
       for (let rep = 0; rep < budget.reps; rep++) {
         for (const c of rotation(contenders, rep)) samples.get(c.name)!.push(await timeCalls(c.run, size, budget.repMs, minCalls));

@@ -34,6 +34,8 @@ export interface Budget {
   /** Wall time per repetition per contender. */
   readonly repMs: number;
   readonly minCalls: number;
+  /** Fewer calls suffice for payloads of 4 MiB and more (one 16 MiB base64 call can take a second). */
+  readonly bigMinCalls: number;
   readonly maxCalls: number;
   /** Per contender, before the first size: long enough for the JIT (which compiles on other threads) to settle. */
   readonly warmMs: number;
@@ -100,7 +102,8 @@ export async function measureChannel(channel: Channel, sizes: readonly number[],
     const results = new Map<string, RepResult[]>(channel.contenders.map((c) => [c.name, []]));
     for (const contender of channel.contenders) await runRep(contender.ping, payload, { ...budget, minCalls: 1 }, budget.repMs / 3);
     for (let rep = 0; rep < budget.reps; rep++) {
-      for (const contender of rotation(channel.contenders, rep)) results.get(contender.name)!.push(await runRep(contender.ping, payload, budget, budget.repMs));
+      const repBudget = size >= 4 * 1024 * 1024 ? { ...budget, minCalls: budget.bigMinCalls } : budget;
+      for (const contender of rotation(channel.contenders, rep)) results.get(contender.name)!.push(await runRep(contender.ping, payload, repBudget, budget.repMs));
     }
     const [own, ...others] = channel.contenders;
     const stat = (name: string, key: keyof RepResult) => measure(results.get(name)!.map((r) => r[key]));

@@ -33,29 +33,29 @@ interface Budgets {
   roundtrip: Budget;
   codec: { reps: number; repMs: number };
   check: { reps: number; repMs: number };
-  readfile: { reps: number; repMs: number };
+  readfile: { reps: number; repMs: number; bigMinCalls: number };
   concurrency: { reps: number; repMs: number };
-  browser: { reps: number; repMs: number };
+  browser: { reps: number; repMs: number; bigMinCalls: number };
   sessionReps: number;
 }
 
 const QUICK: Budgets = {
-  roundtrip: { reps: 3, repMs: 70, minCalls: 2, maxCalls: 20_000, warmMs: 400 },
+  roundtrip: { reps: 3, repMs: 70, minCalls: 2, bigMinCalls: 1, maxCalls: 20_000, warmMs: 250 },
   codec: { reps: 3, repMs: 40 },
-  check: { reps: 3, repMs: 25 },
-  readfile: { reps: 3, repMs: 120 },
+  check: { reps: 3, repMs: 15 },
+  readfile: { reps: 3, repMs: 120, bigMinCalls: 1 },
   concurrency: { reps: 3, repMs: 150 },
-  browser: { reps: 3, repMs: 300 },
+  browser: { reps: 3, repMs: 200, bigMinCalls: 2 },
   sessionReps: 1,
 };
 
 const FULL: Budgets = {
-  roundtrip: { reps: 5, repMs: 400, minCalls: 5, maxCalls: 100_000, warmMs: 1500 },
+  roundtrip: { reps: 5, repMs: 400, minCalls: 5, bigMinCalls: 3, maxCalls: 100_000, warmMs: 1500 },
   codec: { reps: 5, repMs: 250 },
   check: { reps: 5, repMs: 120 },
-  readfile: { reps: 5, repMs: 500 },
+  readfile: { reps: 5, repMs: 500, bigMinCalls: 2 },
   concurrency: { reps: 5, repMs: 600 },
-  browser: { reps: 5, repMs: 1000 },
+  browser: { reps: 5, repMs: 1000, bigMinCalls: 5 },
   sessionReps: 3,
 };
 
