@@ -17,7 +17,7 @@ export { createMemoryPair } from './transport/memory.js';
 export { MessagePortTransport, type PortLike } from './transport/message-port.js';
 export { createStringChannelPair, type StringChannel, StringTransport } from './transport/string-channel.js';
 export { BaseTransport, type Transport, type TransportEvents } from './transport/transport.js';
-export { type WebSocketConnectOptions, type WebSocketConstructor, type WebSocketLike, WebSocketTransport } from './transport/websocket.js';
+export { DEFAULT_MAX_BUFFERED_BYTES, type WebSocketConnectOptions, type WebSocketConstructor, type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './transport/websocket.js';
 export { createPolicyHost, type PolicyHost, type PolicyHostOptions } from './host/create.js';
 export { nativeAuthority, nativeServices } from './host/native-services.js';
 export { capabilitiesGranted, loadPolicyFile, parsePolicy, type Policy, policyBlob } from './policy/policy.js';

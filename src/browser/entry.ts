@@ -9,4 +9,4 @@ export { bodyOf, decodeFrame, encodeFrame, type Envelope, PROTOCOL_VERSION } fro
 export { MessagePortTransport, type PortLike } from '../transport/message-port.js';
 export { type StringChannel, StringTransport } from '../transport/string-channel.js';
 export { BaseTransport, type Transport, type TransportEvents } from '../transport/transport.js';
-export { type WebSocketConnectOptions, type WebSocketConstructor, type WebSocketLike, WebSocketTransport } from '../transport/websocket.js';
+export { type WebSocketConnectOptions, type WebSocketConstructor, type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from '../transport/websocket.js';

@@ -43,14 +43,27 @@ export interface WebSocketConnectOptions {
   readonly timeoutMs?: number;
 }
 
+export interface WebSocketTransportOptions {
+  /**
+   * Most bytes sent but not yet written to the network. A peer that stops
+   * reading is cut off (the transport closes) instead of growing this side's
+   * queue without bound. Default 64 MiB.
+   */
+  readonly maxBufferedBytes?: number;
+}
+
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
 export class WebSocketTransport extends BaseTransport {
   private readonly socket: WebSocketLike;
+  private readonly maxBufferedBytes: number;
 
   /** Wraps an open socket. */
-  constructor(socket: WebSocketLike) {
+  constructor(socket: WebSocketLike, options: WebSocketTransportOptions = {}) {
     super();
     if (socket.readyState !== OPEN) throw new TypeError(`WebSocketTransport: the socket is not open (readyState ${socket.readyState})`);
     this.socket = socket;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', (event: { data?: unknown }) => {
       const bytes = asBytes(event.data);
@@ -97,6 +110,11 @@ export class WebSocketTransport extends BaseTransport {
 
   protected sendFrame(frame: Uint8Array): void {
     if (this.socket.readyState !== OPEN) return; // closing: the close event is on its way
+    const queued = this.socket.bufferedAmount;
+    if (queued + frame.byteLength > this.maxBufferedBytes) {
+      this.close(`websocket: the peer is not reading (${queued} bytes queued, limit ${this.maxBufferedBytes})`);
+      return;
+    }
     this.socket.send(frame);
   }
 

@@ -170,6 +170,35 @@ test('closing the page aborts its calls on the host', async () => {
   }
 });
 
+test('a page that stops reading is cut off once the host has queued maxBufferedBytes', async () => {
+  const closed: string[] = [];
+  const host = new Host({
+    authority: tableAuthority({ [MAIN_ORIGIN]: ['sys.ping'] }),
+    services: [sysService()],
+    onAudit: (event) => event.kind === 'session-closed' && closed.push(event.reason),
+  });
+  const server = createServer();
+  const wss = new WebSocketServer({ server, maxPayload: host.limits.maxFrameBytes });
+  wss.on('connection', (socket) => host.accept(new WebSocketTransport(socket, { maxBufferedBytes: 2 << 20 }), { origin: MAIN_ORIGIN }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  await new Promise<void>((resolve) => socket.on('open', () => resolve()));
+  try {
+    const client = await Client.connect(new WebSocketTransport(socket));
+    (socket as unknown as { _socket: { pause(): void } })._socket.pause(); // the page stops reading
+    const big = Buffer.alloc(1 << 20, 1).toString('base64');
+    const calls = Array.from({ length: 40 }, () => client.call('sys.ping', { data: big }).catch((error: { code: string }) => error.code));
+    for (let i = 0; i < 200 && host.openSessions > 0; i++) await sleep(25);
+    assert.is(host.openSessions, 0);
+    assert.match(closed[0] ?? '', /peer is not reading \(\d+ bytes queued, limit 2097152\)/);
+    socket.terminate();
+    for (const outcome of await Promise.all(calls)) assert.ok(outcome === 'CANCELLED' || typeof outcome === 'object', String(outcome));
+  } finally {
+    wss.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
 test('connect() fails clearly when nothing listens', async () => {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
