@@ -230,6 +230,23 @@ test('the UI: workspace and policy shown, file editor saves, echo runs, denials 
   console.log(`  screenshot: ${join(OUTPUT, 'demo.png')}`);
 });
 
+test('the browser build also loads as a module Web Worker under the CSP (no DOM or Node globals at load)', async () => {
+  const before = (await page.evaluate(() => window.cspViolations)).length;
+  const outcome = await page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const worker = new Worker('/capwire.js', { type: 'module' });
+        worker.onerror = (event) => resolve(`error: ${event.message}`);
+        setTimeout(() => {
+          worker.terminate();
+          resolve('loaded');
+        }, 1000);
+      }),
+  );
+  assert.is(outcome, 'loaded');
+  assert.equal((await page.evaluate(() => window.cspViolations)).slice(before), []);
+});
+
 test('a page from another origin, and a page without the token, get no connection', async () => {
   // Another local origin serving a page that knows the token still cannot connect.
   const evil: Server = createServer((_req, res) => res.end('<!doctype html><title>other origin</title>'));
