@@ -10,17 +10,29 @@ import { builtinSchemas } from '../protocol/schemas.js';
 import { describeServices, type ServiceDescriptor } from '../protocol/services.js';
 import type { NativeEngine } from '../native/binding.js';
 import { capabilitiesGranted, type Policy } from '../policy/policy.js';
-import type { Authority } from './authority.js';
+import type { Authority, Decision } from './authority.js';
 import type { Handler, ServiceImplementation } from './handlers.js';
 
 const NATIVE_SERVICES = ['capwire.v1.Fs', 'capwire.v1.Env', 'capwire.v1.Os', 'capwire.v1.Process', 'capwire.v1.Net'];
 
+const MAX_REMEMBERED_DECISIONS = 4096;
+
 /** Unscoped checks (custom capabilities, sys.ping) asked of the native engine. */
 export function nativeAuthority(engine: NativeEngine, policy: Policy): Authority {
+  // The engine's policy is sealed, so its answer for a pair never changes:
+  // remember it (bounded; origins come from the platform, not from pages).
+  const decisions = new Map<string, Decision>();
   return {
     check(origin, capability) {
-      const outcome = engine.check(origin, capability);
-      return outcome.code === 'OK' ? { allowed: true } : { allowed: false, message: outcome.message };
+      const key = `${origin}\0${capability}`;
+      let decision = decisions.get(key);
+      if (!decision) {
+        const outcome = engine.check(origin, capability);
+        decision = outcome.code === 'OK' ? { allowed: true } : { allowed: false, message: outcome.message };
+        if (decisions.size >= MAX_REMEMBERED_DECISIONS) decisions.clear();
+        decisions.set(key, decision);
+      }
+      return decision;
     },
     capabilitiesFor(origin) {
       return capabilitiesGranted(policy, origin);

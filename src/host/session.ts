@@ -45,10 +45,23 @@ export type AuditEvent =
   | { readonly kind: 'session-closed'; readonly origin: string; readonly reason: string }
   | { readonly kind: 'protocol-error'; readonly origin: string; readonly code: FailureCode; readonly message: string };
 
-interface InFlight {
-  readonly controller: AbortController;
+/** A running call. Its AbortController is made only if the handler asks for the signal. */
+class InFlight {
   timer: ReturnType<typeof setTimeout> | undefined;
-  answered: boolean;
+  answered = false;
+  private controller: AbortController | undefined;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.aborted) this.controller.abort();
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+  }
 }
 
 export class Session {
@@ -185,7 +198,7 @@ export class Session {
     }
     const started = Date.now();
     const methodName = request.method ?? '';
-    const call: InFlight = { controller: new AbortController(), timer: undefined, answered: false };
+    const call = new InFlight();
     this.inFlight.set(id, call);
     const finish = (outcome: { payload: Uint8Array } | { error: CapwireError }): void => {
       if (call.answered || !this.open) return;
@@ -211,16 +224,16 @@ export class Session {
     // Node cannot arm a timer beyond 2^31-1 ms: it would fire after 1 ms instead (found by capwire fuzz).
     const deadlineMs = Math.min(request.deadlineMs || this.host.limits.defaultDeadlineMs, MAX_TIMER_MS);
     call.timer = setTimeout(() => {
-      call.controller.abort();
+      call.abort();
       finish({ error: new CapwireError('TIMEOUT', `${methodName}: no result within ${deadlineMs} ms`) });
     }, deadlineMs);
-    this.runCall(methodName, request.payload ?? new Uint8Array(0), call.controller.signal).then(
+    this.runCall(methodName, request.payload ?? new Uint8Array(0), call).then(
       (payload) => finish({ payload }),
       (error: unknown) => finish({ error: toCapwireError(error, methodName) }),
     );
   }
 
-  private async runCall(methodName: string, payload: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  private async runCall(methodName: string, payload: Uint8Array, call: InFlight): Promise<Uint8Array> {
     if (utf8.encode(methodName).byteLength > MAX_METHOD_NAME_BYTES) {
       throw new CapwireError('INVALID_ARGUMENT', `request: method name longer than ${MAX_METHOD_NAME_BYTES} bytes`);
     }
@@ -236,14 +249,20 @@ export class Session {
     } catch (error) {
       throw toCapwireError(error, `${methodName} request`);
     }
-    const result = await entry.handler(message, { origin: this.origin, method: methodName, signal });
+    const result = await entry.handler(message, {
+      origin: this.origin,
+      method: methodName,
+      get signal() {
+        return call.signal;
+      },
+    });
     return encodeMessage(entry.method.response, result);
   }
 
   private cancelCall(id: number, reason: string): void {
     const call = this.inFlight.get(id);
     if (!call) return; // already answered: a late cancel is not an error
-    call.controller.abort();
+    call.abort();
     const finishCancelled = new CapwireError('CANCELLED', `request ${id}: cancelled by the client${reason ? ` (${reason.slice(0, 256)})` : ''}`);
     if (!call.answered) {
       call.answered = true;
@@ -278,7 +297,7 @@ export class Session {
     for (const call of this.inFlight.values()) {
       call.answered = true;
       clearTimeout(call.timer);
-      call.controller.abort();
+      call.abort();
     }
     this.inFlight.clear();
     this.host.audit({ kind: 'session-closed', origin: this.origin, reason });

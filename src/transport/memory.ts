@@ -7,7 +7,8 @@ class MemoryTransport extends BaseTransport {
   protected sendFrame(frame: Uint8Array): void {
     const peer = this.peer;
     // Copy so neither side can mutate the other's bytes, as a real channel would.
-    const copy = frame.slice();
+    // (Uint8Array's slice: on a Node Buffer, .slice() would return a view.)
+    const copy = Uint8Array.prototype.slice.call(frame);
     queueMicrotask(() => peer?.receive(copy));
   }
 

@@ -138,7 +138,9 @@ export class SchemaSet {
     if (resolved instanceof protobuf.Enum) return { kind: 'enum', enumInfo: this.compileEnum(resolved) };
     if (resolved instanceof protobuf.Type) {
       const type = resolved;
-      return { kind: 'message', message: () => this.compileMessage(type) };
+      // Resolved on first use (types may refer to each other), then remembered.
+      let compiled: MessageInfo | undefined;
+      return { kind: 'message', message: () => (compiled ??= this.compileMessage(type)) };
     }
     throw new Error(`${field.fullName}: unresolved type ${field.type}`);
   }
