@@ -3,11 +3,10 @@
  * JSON-compatible with OLD, 1 with one `file:line:col: RULE: message` line per
  * break, 2 when a proto does not parse.
  */
-import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { checkBreaking, type Side } from '../breaking/check.js';
 import { loadSide } from '../breaking/load.js';
-import { describeFailure, UsageError } from './io.js';
+import { describeFailure, parseCommandArgs, requireDirectories, UsageError } from './io.js';
 
 const USAGE = `usage: capwire breaking --against OLD_DIR NEW_DIR
 
@@ -28,26 +27,17 @@ export async function breakingCommand(args: string[], stdout: NodeJS.WritableStr
 }
 
 function run(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): number {
-  let against: string | undefined;
-  const dirs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') {
-      stdout.write(`${USAGE}\n`);
-      return 0;
-    } else if (arg === '--against') {
-      against = args[++i];
-      if (against === undefined) throw new UsageError('--against needs the OLD directory');
-    } else if (arg.startsWith('--against=')) {
-      against = arg.slice('--against='.length);
-    } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option ${arg} (run capwire breaking --help)`);
-    } else {
-      dirs.push(arg);
-    }
+  const { values, positionals: dirs } = parseCommandArgs('breaking', args, {
+    against: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    stdout.write(`${USAGE}\n`);
+    return 0;
   }
+  const against = values.against;
   if (against === undefined || dirs.length !== 1) throw new UsageError('usage: capwire breaking --against OLD_DIR NEW_DIR');
-  for (const dir of [against, dirs[0]!]) if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`);
+  requireDirectories([against, dirs[0]!]);
   const sides: Side[] = [];
   for (const dir of [against, dirs[0]!]) {
     try {
