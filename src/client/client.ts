@@ -7,7 +7,7 @@ import { messageFromJson, messageToJson } from '../protocol/codec/json.js';
 import type { SchemaSet } from '../protocol/codec/schema.js';
 import { CapwireError, errorCodeFromNumber, toCapwireError } from '../protocol/errors.js';
 import { bodyOf, decodeFrame, type Envelope, encodeFrame } from '../protocol/frame.js';
-import { DEFAULT_FRAME_LIMITS, type FrameLimits } from '../protocol/limits.js';
+import { DEFAULT_FRAME_LIMITS, type FrameLimits, INITIAL_STREAM_CREDIT, MAX_STREAM_CREDIT } from '../protocol/limits.js';
 import { builtinSchemas } from '../protocol/schemas.js';
 import { describeServices, type MethodDescriptor, methodTable } from '../protocol/services.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/version.js';
@@ -50,7 +50,11 @@ export interface Welcome {
 interface Pending {
   readonly resolve: (payload: Uint8Array) => void;
   readonly reject: (error: CapwireError) => void;
+  /** Server streams: each StreamChunk before the final Response. */
+  readonly chunk?: (chunk: StreamChunkBody) => void;
 }
+
+type StreamChunkBody = NonNullable<Envelope['streamChunk']>;
 
 export class Client {
   readonly welcome: Welcome;
@@ -151,15 +155,88 @@ export class Client {
 
   /** Sends already-encoded request bytes; resolves with the encoded response bytes. */
   callRaw(method: string, payload: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
-    if (this.closedReason !== undefined) return Promise.reject(new CapwireError('CANCELLED', `${method}: connection closed (${this.closedReason})`));
-    if (options.signal?.aborted) return Promise.reject(new CapwireError('CANCELLED', `${method}: cancelled before it was sent`));
+    return this.exchange(method, payload, options).done;
+  }
+
+  /**
+   * Calls a server-streaming method: yields each response message as proto3
+   * JSON. The host sends only as many chunks as this side has granted credit
+   * for, and credit is granted as the loop consumes, so a slow consumer never
+   * makes either side buffer without bound. Leaving the loop early, or the
+   * signal firing, cancels the stream on the host.
+   */
+  async *stream(method: string, params: object = {}, options: CallOptions = {}): AsyncGenerator<Record<string, unknown>, void, undefined> {
+    const descriptor = this.methods.get(method);
+    if (!descriptor) throw new CapwireError('UNKNOWN_METHOD', `${JSON.stringify(method)}: not in this client's schemas`);
+    if (!descriptor.serverStreaming) throw new CapwireError('INVALID_ARGUMENT', `${method}: not a streaming method (use call)`);
+    const request = encodeMessage(descriptor.request, messageFromJson(descriptor.request, params));
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (options.signal?.aborted) controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const queue: Uint8Array[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: CapwireError | undefined;
+    let expectedSeq = 0;
+    const signal = (): void => {
+      const resume = wake;
+      wake = undefined;
+      resume?.();
+    };
+    const exchange = this.exchange(method, request, { ...options, signal: controller.signal }, (chunk) => {
+      if ((chunk.seq ?? 0) !== expectedSeq++ || queue.length >= MAX_STREAM_CREDIT) {
+        failure ??= new CapwireError('MALFORMED_MESSAGE', `${method}: chunk ${chunk.seq} out of order or beyond the granted credit`);
+        controller.abort();
+      } else {
+        queue.push(chunk.data ?? new Uint8Array(0));
+      }
+      signal();
+    });
+    exchange.done.then(
+      () => {
+        ended = true;
+        signal();
+      },
+      (error: CapwireError) => {
+        failure ??= error;
+        signal();
+      },
+    );
+    let consumed = 0;
+    try {
+      for (;;) {
+        const data = queue.shift();
+        if (data !== undefined) {
+          if (++consumed >= INITIAL_STREAM_CREDIT / 2 && !ended) {
+            this.sendCredit(exchange.id, consumed);
+            consumed = 0;
+          }
+          yield messageToJson(descriptor.response, decodeMessage(descriptor.response, data));
+          continue;
+        }
+        if (failure) throw failure;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (!ended && !failure) controller.abort(); // the loop stopped early: cancel on the host
+    }
+  }
+
+  /** Sends one request; `done` settles with the final Response. Stream chunks go to onChunk. */
+  private exchange(method: string, payload: Uint8Array, options: CallOptions, onChunk?: (chunk: StreamChunkBody) => void): { id: number; done: Promise<Uint8Array> } {
+    const failed = (error: CapwireError) => ({ id: 0, done: Promise.reject(error) });
+    if (this.closedReason !== undefined) return failed(new CapwireError('CANCELLED', `${method}: connection closed (${this.closedReason})`));
+    if (options.signal?.aborted) return failed(new CapwireError('CANCELLED', `${method}: cancelled before it was sent`));
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const id = this.allocateId();
     const frame = encodeFrame({ protocolVersion: this.welcome.protocolVersion, id, request: { method, payload, deadlineMs: timeoutMs } });
     if (frame.byteLength > Math.min(this.limits.maxFrameBytes, this.welcome.limits.maxFrameBytes)) {
-      return Promise.reject(new CapwireError('PAYLOAD_TOO_LARGE', `${method}: request frame of ${frame.byteLength} bytes exceeds the limit of ${Math.min(this.limits.maxFrameBytes, this.welcome.limits.maxFrameBytes)}`));
+      return failed(new CapwireError('PAYLOAD_TOO_LARGE', `${method}: request frame of ${frame.byteLength} bytes exceeds the limit of ${Math.min(this.limits.maxFrameBytes, this.welcome.limits.maxFrameBytes)}`));
     }
-    return new Promise<Uint8Array>((resolve, reject) => {
+    const done = new Promise<Uint8Array>((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
@@ -184,9 +261,17 @@ export class Client {
           cleanup();
           reject(error);
         },
+        ...(onChunk ? { chunk: onChunk } : {}),
       });
       this.transport.send(frame);
     });
+    return { id, done };
+  }
+
+  private sendCredit(id: number, credit: number): void {
+    if (this.closedReason === undefined && this.pending.has(id)) {
+      this.transport.send(encodeFrame({ protocolVersion: this.welcome.protocolVersion, id, streamChunk: { seq: 0, credit } }));
+    }
   }
 
   close(reason = 'client closed'): void {
@@ -223,6 +308,8 @@ export class Client {
       const { payload, error } = envelope.response;
       if (error) pending.reject(errorFromBody(error));
       else pending.resolve(payload ?? new Uint8Array(0));
+    } else if (envelope.streamChunk) {
+      this.pending.get(id)?.chunk?.(envelope.streamChunk);
     } else if (envelope.error) {
       const failure = errorFromBody(envelope.error);
       if (id !== 0) this.pending.get(id)?.reject(failure);

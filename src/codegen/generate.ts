@@ -164,7 +164,7 @@ function serviceCode(service: protobuf.Service, writer: FileWriter): string {
   for (const m of methods) {
     const request = writer.ref(m.request, 'output');
     const response = writer.ref(m.response, 'init');
-    out += docComment(m.comment, [`${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming: not served until the runtime carries streams' : ''}.`], '  ');
+    out += docComment(m.comment, [`${m.call} (capability ${m.capability})${m.serverStreaming ? '; server streaming: yield messages, the host sends them as the page grants credit' : ''}.`], '  ');
     out += m.serverStreaming
       ? `  ${m.member}(request: ${request}, context: capwire.CallContext): AsyncIterable<${response}>;\n`
       : `  ${m.member}(request: ${request}, context: capwire.CallContext): ${response} | Promise<${response}>;\n`;

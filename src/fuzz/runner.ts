@@ -248,8 +248,28 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
       case 'response':
         answer(session, id, envelope.response!);
         return;
+      case 'streamChunk':
+        streamed(session, id);
+        return;
       default:
         fail('malformed-response', `session ${session.index}: host sent a ${bodyOf(envelope) ?? 'bodiless'} envelope`);
+    }
+  }
+
+  /** A chunk of a server stream: only for a pending streaming call, and never for one the policy denies. */
+  function streamed(session: SessionState, id: number): void {
+    const record = (session.pending.get(id) ?? []).find((candidate) => candidate.method?.serverStreaming);
+    if (!record) {
+      fail('malformed-response', `session ${session.index}: a stream chunk for id ${id}, which has no pending streaming call`);
+      return;
+    }
+    if (!record.request) {
+      fail('malformed-request-accepted', `session ${session.index}: ${record.methodName} (id ${id}) streams although its request payload does not decode`);
+      return;
+    }
+    const verdict = referenceVerdict(target.reference, session.origin, record.method!, record.request);
+    if (verdict.verdict === 'deny' || verdict.verdict === 'invalid') {
+      fail('policy-violation', `${session.origin} streamed ${record.methodName}${describeScope(record.request)}, but the reference model says ${verdict.verdict}: ${verdict.reason}`);
     }
   }
 
@@ -341,7 +361,7 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
       const records = session.pending.get(id) ?? [];
       records.push({ id, methodName, ...(method ? { method } : {}), ...(request ? { request } : {}) });
       session.pending.set(id, records);
-    } else if (id !== 0 && session.accounted && (envelope.protocolVersion !== 1 || (body !== 'cancel' && body !== 'request'))) {
+    } else if (id !== 0 && session.accounted && (envelope.protocolVersion !== 1 || (body !== 'cancel' && body !== 'request' && !isCreditOnly(envelope)))) {
       session.expectErrors.set(id, (session.expectErrors.get(id) ?? 0) + 1);
     }
   }
@@ -395,4 +415,10 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
   const digest = target.workspace.sealedDigest();
   if (digest !== sealedDigest) findings.push({ kind: 'tripwire-changed', message: 'a file outside the granted write roots was created, changed or removed' });
   return { ...(findings[0] ? { finding: findings[0] } : {}), frames, calls };
+}
+
+/** A page's flow-control grant: the host applies it to a live stream or ignores it, and never answers it. */
+function isCreditOnly(envelope: Envelope): boolean {
+  const chunk = envelope.streamChunk;
+  return chunk != null && (chunk.data?.byteLength ?? 0) === 0 && !chunk.end;
 }

@@ -147,7 +147,7 @@ export function buildWorkspace(root: string = newWorkspacePath()): FuzzWorkspace
   process.env['CAPWIRE_FUZZ_OK'] = 'fine';
 
   const writeRoots = [join(real, 'data/out')];
-  const resetWriteRoots = (): void => {
+  const refillWriteRoots = (): void => {
     // Empty the roots but keep the directories: the engine holds fds on them.
     for (const dir of writeRoots) {
       for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 5 });
@@ -156,6 +156,18 @@ export function buildWorkspace(root: string = newWorkspacePath()): FuzzWorkspace
     mkdirSync(join(real, 'data/out/sub'));
     for (const [rel, text] of Object.entries(WRITE_ROOT_FILES)) writeFileSync(join(real, rel), text);
     for (const [target, at] of WRITE_ROOT_LINKS) symlinkSync(target, join(real, at));
+  };
+  const resetWriteRoots = (): void => {
+    // A native write from an input whose session already closed may still land
+    // (it runs on the thread pool) and recreate a name mid-refill: start over.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return refillWriteRoots();
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 50 || (code !== 'EEXIST' && code !== 'ENOTEMPTY')) throw error;
+      }
+    }
   };
   resetWriteRoots();
 

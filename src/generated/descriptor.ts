@@ -299,6 +299,19 @@ export const descriptor: Record<string, unknown> = {
                     }
                   ]
                 },
+                "ReadFileStream": {
+                  "requestType": "ReadFileStreamRequest",
+                  "responseType": "ReadFileChunk",
+                  "responseStream": true,
+                  "options": {
+                    "(capwire.v1.capability)": "fs.read"
+                  },
+                  "parsedOptions": [
+                    {
+                      "(capwire.v1.capability)": "fs.read"
+                    }
+                  ]
+                },
                 "Stat": {
                   "requestType": "StatRequest",
                   "responseType": "StatResponse",
@@ -396,6 +409,60 @@ export const descriptor: Record<string, unknown> = {
               }
             },
             "ReadFileResponse": {
+              "fields": {
+                "data": {
+                  "type": "bytes",
+                  "id": 1
+                }
+              }
+            },
+            "ReadFileStreamRequest": {
+              "oneofs": {
+                "_offset": {
+                  "oneof": [
+                    "offset"
+                  ]
+                },
+                "_length": {
+                  "oneof": [
+                    "length"
+                  ]
+                },
+                "_chunk_bytes": {
+                  "oneof": [
+                    "chunk_bytes"
+                  ]
+                }
+              },
+              "fields": {
+                "path": {
+                  "type": "string",
+                  "id": 1
+                },
+                "offset": {
+                  "type": "uint64",
+                  "id": 2,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "length": {
+                  "type": "uint64",
+                  "id": 3,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "chunk_bytes": {
+                  "type": "uint32",
+                  "id": 4,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                }
+              }
+            },
+            "ReadFileChunk": {
               "fields": {
                 "data": {
                   "type": "bytes",

@@ -11,8 +11,12 @@ export interface CallContext {
   readonly signal: AbortSignal;
 }
 
-/** Receives the decoded request message, returns the response message. */
-export type Handler = (request: Message, context: CallContext) => Message | Promise<Message>;
+/**
+ * Receives the decoded request message and returns the response message; for
+ * a server-streaming method, an async iterable of response messages, which the
+ * host pulls only as fast as the page grants credit.
+ */
+export type Handler = (request: Message, context: CallContext) => Message | Promise<Message> | AsyncIterable<Message>;
 
 /** A service descriptor plus a handler for each of its methods, keyed by call name. */
 export interface ServiceImplementation {

@@ -8,6 +8,7 @@
  */
 import { messageFromJson, messageToJson } from '../protocol/codec/json.js';
 import { CapwireError } from '../protocol/errors.js';
+import type { Message } from '../protocol/codec/message.js';
 import type { ServiceDescriptor } from '../protocol/services.js';
 import type { CallContext, Handler, ServiceImplementation } from './handlers.js';
 
@@ -20,22 +21,20 @@ export function implementService(descriptor: ServiceDescriptor, handlers: Readon
   for (const method of descriptor.methods) {
     const handler = handlers[method.name];
     if (!handler) throw new CapwireError('INVALID_ARGUMENT', `${method.name}: service ${descriptor.name} has no handler for it`);
-    if (method.serverStreaming) {
-      // Placeholder until the runtime carries streams: the method exists (so old
-      // pages do not see UNKNOWN_METHOD) but answers that streaming is not available.
-      wrapped[method.name] = () => {
-        throw new CapwireError('INTERNAL', `${method.name}: server streaming is not available in this capwire runtime yet`);
-      };
-      continue;
-    }
-    wrapped[method.name] = async (request, context) => {
-      const result = await handler(messageToJson(method.request, request), context);
+    const toMessage = (result: unknown): Message => {
       try {
         return messageFromJson(method.response, result ?? {});
       } catch (error) {
         throw new CapwireError('INTERNAL', `${method.name}: handler returned an invalid ${method.response.fullName}: ${(error as Error).message}`);
       }
     };
+    if (method.serverStreaming) {
+      wrapped[method.name] = async function* (request, context) {
+        for await (const item of handler(messageToJson(method.request, request), context) as AsyncIterable<unknown>) yield toMessage(item);
+      };
+      continue;
+    }
+    wrapped[method.name] = async (request, context) => toMessage(await handler(messageToJson(method.request, request), context));
   }
   return { descriptor, handlers: wrapped };
 }

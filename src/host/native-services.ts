@@ -7,7 +7,7 @@
 import type { Message } from '../protocol/codec/message.js';
 import { CapwireError } from '../protocol/errors.js';
 import { builtinSchemas } from '../protocol/schemas.js';
-import { describeServices, type ServiceDescriptor } from '../protocol/services.js';
+import { describeServices, type MethodDescriptor, type ServiceDescriptor } from '../protocol/services.js';
 import type { NativeEngine } from '../native/binding.js';
 import { capabilitiesGranted, type Policy } from '../policy/policy.js';
 import type { Authority, Decision } from './authority.js';
@@ -55,17 +55,55 @@ function toNativeParams(method: string, message: Message): Record<string, unknow
   return params;
 }
 
-function nativeHandler(engine: NativeEngine, method: string): Handler {
-  return async (request, context) => {
-    const outcome = await engine.call(context.origin, method, toNativeParams(method, request));
-    if (outcome.code === 'OK') return outcome.result as Message;
-    const details: Record<string, string> = {};
-    if (outcome.audit) {
-      details['capability'] = outcome.audit.capability;
-      details['wouldAllow'] = outcome.audit.wouldAllow;
-    }
-    throw new CapwireError(outcome.code, outcome.message, details);
+/** One engine operation; a non-OK outcome becomes a CapwireError carrying the denial's audit details. */
+async function nativeCall(engine: NativeEngine, origin: string, method: string, params: Record<string, unknown>): Promise<Message> {
+  const outcome = await engine.call(origin, method, params);
+  if (outcome.code === 'OK') return outcome.result as Message;
+  const details: Record<string, string> = {};
+  if (outcome.audit) {
+    details['capability'] = outcome.audit.capability;
+    details['wouldAllow'] = outcome.audit.wouldAllow;
+  }
+  throw new CapwireError(outcome.code, outcome.message, details);
+}
+
+export const DEFAULT_STREAM_CHUNK_BYTES = 1024 * 1024;
+const MAX_STREAM_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * fs.readFileStream: the file in chunks, each one an fs.readFile of a range,
+ * so every chunk is resolved and checked again by the native core (a path
+ * swapped for a symlink mid-stream fails at the next chunk).
+ */
+function readFileStream(engine: NativeEngine): Handler {
+  return async function* (request, context) {
+    const chunkBytes = Math.min(Number(request['chunkBytes'] ?? 0) || DEFAULT_STREAM_CHUNK_BYTES, MAX_STREAM_CHUNK_BYTES);
+    let offset = Number(request['offset'] ?? 0n);
+    let remaining = request['length'] === undefined ? Number.POSITIVE_INFINITY : Number(request['length']);
+    const path = request['path'];
+    // At least one native read, even for length 0: the check must run for every
+    // request (found by capwire fuzz: a zero-length stream "succeeded" unchecked).
+    do {
+      const length = Math.min(chunkBytes, remaining);
+      const chunk = await nativeCall(engine, context.origin, 'fs.readFile', { path, offset, length });
+      const data = chunk['data'] as Uint8Array;
+      if (data.byteLength > 0) yield { data };
+      if (data.byteLength < length || data.byteLength === 0) return; // end of file
+      offset += data.byteLength;
+      remaining -= data.byteLength;
+    } while (remaining > 0 && !context.signal.aborted);
   };
+}
+
+function nativeHandler(engine: NativeEngine, method: MethodDescriptor): Handler {
+  if (method.name === 'fs.readFileStream') return readFileStream(engine);
+  if (method.serverStreaming) {
+    // net.connect: the engine checks host:port; byte streams to sockets are not implemented yet.
+    return async function* (request, context) {
+      yield await nativeCall(engine, context.origin, method.name, toNativeParams(method.name, request));
+    };
+  }
+  return (request, context) => nativeCall(engine, context.origin, method.name, toNativeParams(method.name, request));
 }
 
 /** fs, env, os, process and net, each method a call into the engine. */
@@ -74,7 +112,7 @@ export function nativeServices(engine: NativeEngine): ServiceImplementation[] {
     .filter((service) => NATIVE_SERVICES.includes(service.name))
     .map((descriptor: ServiceDescriptor) => ({
       descriptor,
-      handlers: Object.fromEntries(descriptor.methods.map((method) => [method.name, nativeHandler(engine, method.name)])),
+      handlers: Object.fromEntries(descriptor.methods.map((method) => [method.name, nativeHandler(engine, method)])),
       nativeScopedChecks: true,
     }));
 }

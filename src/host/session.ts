@@ -7,7 +7,7 @@ import { decodeMessage, encodeMessage } from '../protocol/codec/binary.js';
 import type { Message } from '../protocol/codec/message.js';
 import { CapwireError, type FailureCode, errorCodeNumber, toCapwireError } from '../protocol/errors.js';
 import { bodyOf, decodeFrame, type Envelope, encodeFrame } from '../protocol/frame.js';
-import type { SessionLimits } from '../protocol/limits.js';
+import { INITIAL_STREAM_CREDIT, MAX_STREAM_CREDIT, type SessionLimits } from '../protocol/limits.js';
 import type { MethodDescriptor, ServiceDescriptor } from '../protocol/services.js';
 import { majorOf, negotiateVersion } from '../protocol/version.js';
 import type { Transport } from '../transport/transport.js';
@@ -49,8 +49,35 @@ export type AuditEvent =
 class InFlight {
   timer: ReturnType<typeof setTimeout> | undefined;
   answered = false;
+  /** Server streams: whether this call is one, the chunks the page is ready to receive, and a waiter for more. */
+  streaming = false;
+  credit = INITIAL_STREAM_CREDIT;
+  /** Sends the call's one response (and audits it); later calls are no-ops. */
+  finish: (outcome: { payload: Uint8Array } | { error: CapwireError }) => void = () => {};
+  private wake: (() => void) | undefined;
   private controller: AbortController | undefined;
   private aborted = false;
+
+  get isAborted(): boolean {
+    return this.aborted;
+  }
+
+  grant(credit: number): void {
+    this.credit += credit;
+    this.wakeUp();
+  }
+
+  /** Resolves once there is credit, or the call was aborted. */
+  waitForCredit(): Promise<void> {
+    if (this.credit > 0 || this.aborted) return Promise.resolve();
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
 
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
@@ -61,6 +88,7 @@ class InFlight {
   abort(): void {
     this.aborted = true;
     this.controller?.abort();
+    this.wakeUp();
   }
 }
 
@@ -72,6 +100,7 @@ export class Session {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly inFlight = new Map<number, InFlight>();
   private malformedFrames = 0;
+  private openStreams = 0;
   private closedReason: string | undefined;
 
   constructor(transport: Transport, origin: string, host: SessionHost) {
@@ -140,6 +169,9 @@ export class Session {
       case 'cancel':
         this.cancelCall(id, envelope.cancel!.reason ?? '');
         return;
+      case 'streamChunk':
+        this.grantCredit(id, envelope.streamChunk!);
+        return;
       default:
         throw new CapwireError('MALFORMED_MESSAGE', `session: a client may not send ${body ?? 'an empty envelope'} here`);
     }
@@ -200,7 +232,7 @@ export class Session {
     const methodName = request.method ?? '';
     const call = new InFlight();
     this.inFlight.set(id, call);
-    const finish = (outcome: { payload: Uint8Array } | { error: CapwireError }): void => {
+    const finish = (call.finish = (outcome: { payload: Uint8Array } | { error: CapwireError }): void => {
       if (call.answered || !this.open) return;
       call.answered = true;
       clearTimeout(call.timer);
@@ -215,7 +247,7 @@ export class Session {
         id,
         response: error ? { error: errorBody(error) } : { payload: (outcome as { payload: Uint8Array }).payload },
       });
-    };
+    });
 
     if (this.inFlight.size > this.host.limits.maxInFlight) {
       finish({ error: new CapwireError('RESOURCE_EXHAUSTED', `request ${id}: more than ${this.host.limits.maxInFlight} calls in flight (wait for some to finish)`) });
@@ -227,18 +259,19 @@ export class Session {
       call.abort();
       finish({ error: new CapwireError('TIMEOUT', `${methodName}: no result within ${deadlineMs} ms`) });
     }, deadlineMs);
-    this.runCall(methodName, request.payload ?? new Uint8Array(0), call).then(
+    this.runCall(id, methodName, request.payload ?? new Uint8Array(0), call).then(
       (payload) => finish({ payload }),
       (error: unknown) => finish({ error: toCapwireError(error, methodName) }),
     );
   }
 
-  private async runCall(methodName: string, payload: Uint8Array, call: InFlight): Promise<Uint8Array> {
+  private async runCall(id: number, methodName: string, payload: Uint8Array, call: InFlight): Promise<Uint8Array> {
     if (utf8.encode(methodName).byteLength > MAX_METHOD_NAME_BYTES) {
       throw new CapwireError('INVALID_ARGUMENT', `request: method name longer than ${MAX_METHOD_NAME_BYTES} bytes`);
     }
     const entry = this.host.dispatch.get(methodName);
     if (!entry) throw new CapwireError('UNKNOWN_METHOD', `${JSON.stringify(methodName)}: no such method on this host`);
+    call.streaming = entry.method.serverStreaming;
     if (!entry.nativeScopedCheck) {
       const decision = this.host.authority.check(this.origin, entry.method.capability);
       if (!decision.allowed) throw new CapwireError('PERMISSION_DENIED', decision.message);
@@ -256,20 +289,57 @@ export class Session {
         return call.signal;
       },
     });
-    return encodeMessage(entry.method.response, result);
+    if (!entry.method.serverStreaming) return encodeMessage(entry.method.response, result as Message);
+    await this.pumpStream(id, entry.method, result as AsyncIterable<Message>, call);
+    return new Uint8Array(0); // the Response after the chunks ends the stream
+  }
+
+  /** Sends a handler's messages as StreamChunks, one per unit of credit. */
+  private async pumpStream(id: number, method: MethodDescriptor, messages: AsyncIterable<Message>, call: InFlight): Promise<void> {
+    if (this.openStreams >= this.host.limits.maxStreams) {
+      throw new CapwireError('RESOURCE_EXHAUSTED', `${method.name}: more than ${this.host.limits.maxStreams} streams open (finish or cancel one)`);
+    }
+    this.openStreams++;
+    const iterator = messages[Symbol.asyncIterator]();
+    try {
+      for (let seq = 0; ; seq++) {
+        await call.waitForCredit();
+        if (call.isAborted || call.answered || !this.open) return;
+        const next = await iterator.next();
+        if (next.done || call.isAborted || call.answered || !this.open) return;
+        const frame = encodeFrame({ protocolVersion: this.protocolVersion, id, streamChunk: { seq, data: encodeMessage(method.response, next.value) } });
+        if (frame.byteLength > this.host.limits.maxFrameBytes) {
+          throw new CapwireError('PAYLOAD_TOO_LARGE', `${method.name}: a chunk of ${frame.byteLength} bytes exceeds the frame limit of ${this.host.limits.maxFrameBytes} (send smaller chunks)`);
+        }
+        call.credit--;
+        this.transport.send(frame);
+      }
+    } finally {
+      this.openStreams--;
+      await iterator.return?.();
+    }
+  }
+
+  /** A page grants a stream more credit. Pages send no data chunks. */
+  private grantCredit(id: number, chunk: NonNullable<Envelope['streamChunk']>): void {
+    if ((chunk.data?.byteLength ?? 0) > 0 || chunk.end) {
+      throw new CapwireError('MALFORMED_MESSAGE', `stream ${id}: pages may only send credit, not data`);
+    }
+    const call = this.inFlight.get(id);
+    // Credit that arrives after its stream ended (or for a unary call) crossed the answer on the wire: ignore it.
+    if (!call?.streaming) return;
+    const credit = chunk.credit ?? 0;
+    if (call.credit + credit > MAX_STREAM_CREDIT) {
+      throw new CapwireError('RESOURCE_EXHAUSTED', `stream ${id}: more than ${MAX_STREAM_CREDIT} chunks of credit outstanding`);
+    }
+    call.grant(credit);
   }
 
   private cancelCall(id: number, reason: string): void {
     const call = this.inFlight.get(id);
     if (!call) return; // already answered: a late cancel is not an error
     call.abort();
-    const finishCancelled = new CapwireError('CANCELLED', `request ${id}: cancelled by the client${reason ? ` (${reason.slice(0, 256)})` : ''}`);
-    if (!call.answered) {
-      call.answered = true;
-      clearTimeout(call.timer);
-      this.inFlight.delete(id);
-      this.send({ protocolVersion: this.protocolVersion, id, response: { error: errorBody(finishCancelled) } });
-    }
+    call.finish({ error: new CapwireError('CANCELLED', `request ${id}: cancelled by the client${reason ? ` (${reason.slice(0, 256)})` : ''}`) });
   }
 
   private protocolError(id: number, error: CapwireError): void {

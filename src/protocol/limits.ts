@@ -8,6 +8,14 @@ export interface FrameLimits {
 
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Flow control for server streams: the host may send this many chunks before
+ * the page grants more (StreamChunk.credit), so a slow page never makes the
+ * host buffer without bound. Outstanding credit above MAX_STREAM_CREDIT is abuse.
+ */
+export const INITIAL_STREAM_CREDIT = 8;
+export const MAX_STREAM_CREDIT = 1024;
+
 export const DEFAULT_FRAME_LIMITS: FrameLimits = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxDepth: 32,

@@ -89,6 +89,26 @@ export function testService(): ServiceImplementation {
         throw new Error(`handler failed: ${String(request['reason'])}`);
       },
       'test.echo': (request) => request,
+      'test.count': (request, context) => countStream(request, context.signal),
     },
   };
+}
+
+/** Observations of the last test.count stream, for flow-control assertions. */
+export const countStreams = { produced: 0, finished: false, aborted: false };
+
+async function* countStream(request: Record<string, unknown>, signal: AbortSignal) {
+  countStreams.produced = 0;
+  countStreams.finished = false;
+  countStreams.aborted = false;
+  signal.addEventListener('abort', () => (countStreams.aborted = true));
+  try {
+    for (let n = 0; n < Number(request['count']); n++) {
+      if (request['failAfter'] && n === request['failAfter']) throw new Error(`count failed at ${n}`);
+      countStreams.produced++;
+      yield { n, filler: request['filler'] };
+    }
+  } finally {
+    countStreams.finished = true;
+  }
 }

@@ -75,6 +75,18 @@ export interface ReadDirResponseInit {
   entries?: DirEntryInit[];
 }
 
+/** capwire.v1.ReadFileChunk, as capwire writes it in proto3 JSON. */
+export interface ReadFileChunk {
+  /** data = 1; base64 */
+  data: string;
+}
+
+/** capwire.v1.ReadFileChunk, as a caller may write it in proto3 JSON (every field optional). */
+export interface ReadFileChunkInit {
+  /** data = 1; base64 */
+  data?: string;
+}
+
 /** capwire.v1.ReadFileRequest, as capwire writes it in proto3 JSON. */
 export interface ReadFileRequest {
   /** path = 1 */
@@ -105,6 +117,30 @@ export interface ReadFileResponse {
 export interface ReadFileResponseInit {
   /** data = 1; base64 */
   data?: string;
+}
+
+/** capwire.v1.ReadFileStreamRequest, as capwire writes it in proto3 JSON. */
+export interface ReadFileStreamRequest {
+  /** path = 1 */
+  path: string;
+  /** offset = 2 */
+  offset?: string;
+  /** length = 3 */
+  length?: string;
+  /** chunk_bytes = 4 */
+  chunkBytes?: number;
+}
+
+/** capwire.v1.ReadFileStreamRequest, as a caller may write it in proto3 JSON (every field optional). */
+export interface ReadFileStreamRequestInit {
+  /** path = 1 */
+  path?: string;
+  /** offset = 2 */
+  offset?: string | number;
+  /** length = 3 */
+  length?: string | number;
+  /** chunk_bytes = 4 */
+  chunkBytes?: number;
 }
 
 /** capwire.v1.RemoveRequest, as capwire writes it in proto3 JSON. */
@@ -235,6 +271,19 @@ const SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor({
                     }
                   ]
                 },
+                "ReadFileStream": {
+                  "requestType": "ReadFileStreamRequest",
+                  "responseType": "ReadFileChunk",
+                  "responseStream": true,
+                  "options": {
+                    "(capwire.v1.capability)": "fs.read"
+                  },
+                  "parsedOptions": [
+                    {
+                      "(capwire.v1.capability)": "fs.read"
+                    }
+                  ]
+                },
                 "Stat": {
                   "requestType": "StatRequest",
                   "responseType": "StatResponse",
@@ -325,6 +374,14 @@ const SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor({
                 }
               }
             },
+            "ReadFileChunk": {
+              "fields": {
+                "data": {
+                  "type": "bytes",
+                  "id": 1
+                }
+              }
+            },
             "ReadFileRequest": {
               "oneofs": {
                 "_offset": {
@@ -364,6 +421,52 @@ const SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor({
                 "data": {
                   "type": "bytes",
                   "id": 1
+                }
+              }
+            },
+            "ReadFileStreamRequest": {
+              "oneofs": {
+                "_offset": {
+                  "oneof": [
+                    "offset"
+                  ]
+                },
+                "_length": {
+                  "oneof": [
+                    "length"
+                  ]
+                },
+                "_chunk_bytes": {
+                  "oneof": [
+                    "chunk_bytes"
+                  ]
+                }
+              },
+              "fields": {
+                "path": {
+                  "type": "string",
+                  "id": 1
+                },
+                "offset": {
+                  "type": "uint64",
+                  "id": 2,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "length": {
+                  "type": "uint64",
+                  "id": 3,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "chunk_bytes": {
+                  "type": "uint32",
+                  "id": 4,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 }
               }
             },
@@ -443,12 +546,13 @@ const SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor({
 export const FS_SERVICE = {
   name: 'capwire.v1.Fs',
   version: '1.0.0',
-  fingerprint: '29d8e246386eaea5376cb1ad55e5c209d24d0ec1dabb4d53fc63574b024702bd',
+  fingerprint: 'db06695f700a6985cd6b15839be050b6617d85533b6f22235ee542c374196256',
 } as const;
 
 /** Method (as pages call it) -> the capability a policy must grant for it. */
 export const FS_CAPABILITIES = {
   'fs.readFile': "fs.read",
+  'fs.readFileStream': "fs.read",
   'fs.stat': "fs.read",
   'fs.readDir': "fs.read",
   'fs.writeFile': "fs.write",
@@ -474,6 +578,17 @@ export class FsClient {
    */
   readFile(params: ReadFileRequestInit = {}, options?: capwire.CallOptions): Promise<ReadFileResponse> {
     return this.client.call('fs.readFile', params, options) as Promise<unknown> as Promise<ReadFileResponse>;
+  }
+
+  /**
+   * Streams a file in chunks of at most chunk_bytes (default 1 MiB, at most
+   * 4 MiB) with flow control, for files larger than one frame. Each chunk is
+   * read and checked again by the native core.
+   *
+   * fs.readFileStream (capability fs.read); server streaming, cancelled through options.signal.
+   */
+  readFileStream(params: ReadFileStreamRequestInit = {}, options?: capwire.CallOptions): AsyncIterable<ReadFileChunk> {
+    return capwire.serverStream(this.client, 'fs.readFileStream', params, options) as AsyncIterable<unknown> as AsyncIterable<ReadFileChunk>;
   }
 
   /**
@@ -523,6 +638,14 @@ export interface FsHandlers {
    */
   readFile(request: ReadFileRequest, context: capwire.CallContext): ReadFileResponseInit | Promise<ReadFileResponseInit>;
   /**
+   * Streams a file in chunks of at most chunk_bytes (default 1 MiB, at most
+   * 4 MiB) with flow control, for files larger than one frame. Each chunk is
+   * read and checked again by the native core.
+   *
+   * fs.readFileStream (capability fs.read); server streaming: yield messages, the host sends them as the page grants credit.
+   */
+  readFileStream(request: ReadFileStreamRequest, context: capwire.CallContext): AsyncIterable<ReadFileChunkInit>;
+  /**
    * Follows symlinks (beneath the granted root only).
    *
    * fs.stat (capability fs.read).
@@ -550,6 +673,7 @@ export interface FsHandlers {
 export function fsService(handlers: FsHandlers): capwire.ServiceImplementation {
   return capwire.implementService(capwire.serviceDescriptor(SCHEMAS, FS_SERVICE.name, FS_SERVICE.fingerprint), {
     'fs.readFile': (request, context) => handlers.readFile(request as ReadFileRequest, context),
+    'fs.readFileStream': (request, context) => handlers.readFileStream(request as ReadFileStreamRequest, context),
     'fs.stat': (request, context) => handlers.stat(request as StatRequest, context),
     'fs.readDir': (request, context) => handlers.readDir(request as ReadDirRequest, context),
     'fs.writeFile': (request, context) => handlers.writeFile(request as WriteFileRequest, context),

@@ -125,7 +125,7 @@ export interface NetHandlers {
   /**
    * A byte stream to host:port (streams land with the browser issue).
    *
-   * net.connect (capability net.connect); server streaming: not served until the runtime carries streams.
+   * net.connect (capability net.connect); server streaming: yield messages, the host sends them as the page grants credit.
    */
   connect(request: ConnectRequest, context: capwire.CallContext): AsyncIterable<ConnectChunkInit>;
 }
