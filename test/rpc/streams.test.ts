@@ -110,7 +110,7 @@ test('streams are refused for unary methods, and unary calls for nothing else', 
 });
 
 test('a page may send credit, never data, on a stream', async () => {
-  const { clientEnd } = await withTest();
+  const { clientEnd, host } = await withTest();
   const replies: ReturnType<typeof decodeFrame>[] = [];
   clientEnd.on('message', (frame) => replies.push(decodeFrame(frame)));
   const payload = encodeMessage(testSchemas.message('test.v1.CountRequest'), { count: 100 });
@@ -121,6 +121,7 @@ test('a page may send credit, never data, on a stream', async () => {
   const errors = replies.filter((r) => r.error).map((r) => r.error!.code);
   assert.equal(errors, [6, 10]); // MALFORMED_MESSAGE, RESOURCE_EXHAUSTED
   assert.is(replies.filter((r) => r.streamChunk).length, INITIAL_STREAM_CREDIT);
+  host.close(); // the stream still waits for credit
 });
 
 test.run();
