@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -26,7 +26,11 @@ interface CallOutcome {
 
 declare global {
   interface Window {
-    capwire?: { call(method: string, params: object): Promise<Record<string, unknown>> };
+    capwire?: {
+      call(method: string, params: object): Promise<Record<string, unknown>>;
+      stream(method: string, params: object, options?: { signal?: AbortSignal; timeoutMs?: number }): AsyncIterable<Record<string, unknown>>;
+    };
+    gc?: () => void;
     cspViolations: string[];
   }
 }
@@ -124,7 +128,11 @@ test.before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // launch() gives every run a fresh, temporary --user-data-dir of its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // For the bounded-memory stream test: window.gc() and exact performance.memory figures.
+      '--js-flags=--expose-gc', '--enable-precise-memory-info',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -245,6 +253,54 @@ test('the browser build also loads as a module Web Worker under the CSP (no DOM 
   );
   assert.is(outcome, 'loaded');
   assert.equal((await page.evaluate(() => window.cspViolations)).slice(before), []);
+});
+
+/** Peak resident memory of a process so far (VmHWM), in bytes. */
+function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+test('a 100 MiB file streams to the page with bounded memory on both sides; cancel works mid-stream', async () => {
+  const MiB = 1024 * 1024;
+  const path = join(demo.workspace, 'big.bin');
+  const block = Buffer.alloc(MiB, 0x5a);
+  writeFileSync(path, '');
+  for (let i = 0; i < 100; i++) appendFileSync(path, block);
+  const hostPeakBefore = peakRss(demo.child.pid!);
+  // A source string, not a function: tsx would wrap inner functions in a __name helper the page lacks.
+  const result = (await page.evaluate(`(async (file) => {
+    const heap = () => performance.memory.usedJSHeapSize;
+    window.gc?.();
+    const baseline = heap();
+    let bytes = 0, chunks = 0, peak = 0;
+    for await (const chunk of window.capwire.stream('fs.readFileStream', { path: file }, { timeoutMs: 300000 })) {
+      const text = chunk.data;
+      bytes += (text.length * 3) / 4 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+      if (++chunks % 10 === 0) {
+        window.gc?.();
+        peak = Math.max(peak, heap() - baseline);
+      }
+    }
+    const controller = new AbortController();
+    let seen = 0, code = 'none';
+    try {
+      for await (const _ of window.capwire.stream('fs.readFileStream', { path: file }, { signal: controller.signal })) {
+        if (++seen === 3) controller.abort();
+      }
+    } catch (error) {
+      code = error.code;
+    }
+    return { bytes, chunks, peak, cancelCode: code, seenBeforeCancel: seen, hasGc: typeof window.gc === 'function' };
+  })(${JSON.stringify(path)})`)) as { bytes: number; chunks: number; peak: number; cancelCode: string; seenBeforeCancel: number; hasGc: boolean };
+  const hostGrowth = peakRss(demo.child.pid!) - hostPeakBefore;
+  console.log(`  100 MiB streamed to Chromium in ${result.chunks} chunks; page heap peak growth ${(result.peak / MiB).toFixed(1)} MiB, host peak RSS growth ${(hostGrowth / MiB).toFixed(1)} MiB`);
+  assert.is(result.bytes, 100 * MiB);
+  assert.ok(result.hasGc, 'window.gc available for the measurement');
+  assert.ok(result.peak < 48 * MiB, `page heap grew ${(result.peak / MiB).toFixed(1)} MiB`);
+  assert.ok(hostGrowth < 96 * MiB, `host peak RSS grew ${(hostGrowth / MiB).toFixed(1)} MiB`);
+  assert.is(result.cancelCode, 'CANCELLED');
+  assert.ok(result.seenBeforeCancel >= 3 && result.seenBeforeCancel < 100);
 });
 
 test('a page from another origin, and a page without the token, get no connection', async () => {
