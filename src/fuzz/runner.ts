@@ -240,9 +240,15 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
           session.expectErrors.set(id, expected - 1);
           return;
         }
-        // A rejected request (id already in flight): the newest record with this id is the one refused.
+        // A rejected request (id already in flight). The oldest unanswered record is the call in
+        // flight (its answer comes after this error on the ordered channel), so the refused one is
+        // the next oldest, not the newest: later requests with the id may already have been sent.
         // Before a handshake every frame draws an error, so unaccounted sessions keep their records.
-        if (session.accounted) session.pending.get(id)?.pop();
+        if (session.accounted) {
+          const records = session.pending.get(id);
+          if (records && records.length > 1) records.splice(1, 1);
+          else records?.pop();
+        }
         return;
       }
       case 'response':

@@ -1,5 +1,7 @@
 // Bugs the fuzzers found, kept as regression tests (one case per finding).
 import { suite } from 'uvu';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { decodeMessage, encodeMessage } from '../../src/protocol/codec/binary.js';
 import { decodeFrame, type Envelope, encodeFrame } from '../../src/protocol/frame.js';
@@ -25,6 +27,14 @@ test('a deadline above 2^31-1 ms is clamped, not turned into a 1 ms timer (capwi
   assert.equal(decodeMessage(testSchemas.message('test.v1.SlowResponse'), reply!.response!.payload!), { cancelled: false });
   assert.equal(warnings, []);
   client.close();
+});
+
+test('oracle bookkeeping: a refused duplicate id is the second-oldest record, not the newest (false existence-leak, CI seed 1 input 4593)', () => {
+  const reproducer = fileURLToPath(new URL('../fixtures/fuzz-findings/id-reuse-refusal-bookkeeping.json', import.meta.url));
+  const cli = fileURLToPath(new URL('../../bin/capwire.js', import.meta.url));
+  const run = spawnSync(process.execPath, [cli, 'fuzz', '--replay', reproducer], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout + run.stderr, /did not reproduce/);
 });
 
 test.run();
