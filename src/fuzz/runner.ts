@@ -236,7 +236,10 @@ export async function runInput(target: FuzzTarget, input: FuzzInput, guard: Esca
         calls.push({ method: PROTOCOL_ERRORS, code: ERROR_CODES[code as number] ?? `code ${String(code)}` });
         if (id === 0) return;
         const expected = session.expectErrors.get(id) ?? 0;
-        if (expected > 0) {
+        // The host refuses a request whose id is in flight with INVALID_ARGUMENT; every other error
+        // on an id (malformed bodies, credit abuse) answers a frame counted in expectErrors.
+        const refusedRequest = code === ERROR_CODES.indexOf('INVALID_ARGUMENT') && (session.pending.get(id)?.length ?? 0) > 1;
+        if (expected > 0 && !refusedRequest) {
           session.expectErrors.set(id, expected - 1);
           return;
         }

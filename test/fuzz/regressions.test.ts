@@ -29,8 +29,11 @@ test('a deadline above 2^31-1 ms is clamped, not turned into a 1 ms timer (capwi
   client.close();
 });
 
-test('oracle bookkeeping: a refused duplicate id is the second-oldest record, not the newest (false existence-leak, CI seed 1 input 4593)', () => {
-  const reproducer = fileURLToPath(new URL('../fixtures/fuzz-findings/id-reuse-refusal-bookkeeping.json', import.meta.url));
+for (const [name, file] of [
+  ['a refused duplicate id is the second-oldest record, not the newest (false existence-leak, CI seed 1 input 4593)', 'id-reuse-refusal-bookkeeping.json'],
+  ['a duplicate-id refusal is not taken for the error owed to a data chunk (false policy-violation, seed 1 input 7809)', 'id-reuse-refusal-vs-expected-error.json'],
+]) test(`oracle bookkeeping: ${name}`, () => {
+  const reproducer = fileURLToPath(new URL(`../fixtures/fuzz-findings/${file}`, import.meta.url));
   const cli = fileURLToPath(new URL('../../bin/capwire.js', import.meta.url));
   const run = spawnSync(process.execPath, [cli, 'fuzz', '--replay', reproducer], { encoding: 'utf8' });
   assert.is(run.status, 0, run.stdout + run.stderr);
