@@ -41,6 +41,15 @@ export interface Budget {
   readonly warmMs: number;
 }
 
+/** The same three contenders on every transport: capwire and the two bridges it is compared with. */
+function contendersFor(client: Client, json: JsonBridgeClient): Contender[] {
+  return [
+    { name: 'capwire', ping: capwirePinger(client) },
+    { name: 'json', ping: jsonTextPinger(json) },
+    { name: 'base64', ping: base64Pinger(json) },
+  ];
+}
+
 export interface Contender {
   readonly name: string;
   readonly ping: Pinger;
@@ -139,11 +148,7 @@ export async function memoryChannel(dataDir: string): Promise<Channel> {
   const json = new JsonBridgeClient(pageText);
   return {
     transport: 'memory',
-    contenders: [
-      { name: 'capwire', ping: capwirePinger(client) },
-      { name: 'json', ping: jsonTextPinger(json) },
-      { name: 'base64', ping: base64Pinger(json) },
-    ],
+    contenders: contendersFor(client, json),
     close() {
       client.close();
       policyHost.close();
@@ -175,11 +180,7 @@ export class HostWorker {
     const json = new JsonBridgeClient(textPort(jsonPorts.port1));
     return {
       transport: 'MessagePort',
-      contenders: [
-        { name: 'capwire', ping: capwirePinger(client) },
-        { name: 'json', ping: jsonTextPinger(json) },
-        { name: 'base64', ping: base64Pinger(json) },
-      ],
+      contenders: contendersFor(client, json),
       close() {
         client.close();
         jsonPorts.port1.close();
@@ -218,11 +219,7 @@ export class HostWorker {
     const json = new JsonBridgeClient(textWebSocket(socket));
     return {
       transport: 'WebSocket',
-      contenders: [
-        { name: 'capwire', ping: capwirePinger(client) },
-        { name: 'json', ping: jsonTextPinger(json) },
-        { name: 'base64', ping: base64Pinger(json) },
-      ],
+      contenders: contendersFor(client, json),
       close() {
         client.close();
         socket.close();
