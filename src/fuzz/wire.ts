@@ -1,4 +1,6 @@
 /** Raw protobuf wire writing for mutations the typed encoders refuse to produce. */
+import { concatBytes } from '../protocol/bytes.js';
+
 export function varint(value: number | bigint): number[] {
   let n = BigInt.asUintN(64, BigInt(value));
   const out: number[] = [];
@@ -19,14 +21,7 @@ export function lengthDelimited(field: number, body: Uint8Array | readonly numbe
 }
 
 export function concat(...parts: (Uint8Array | readonly number[])[]): Uint8Array {
-  const total = parts.reduce((n, part) => n + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export interface WireField {

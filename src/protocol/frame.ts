@@ -4,6 +4,7 @@
  * the size limit is checked and before any other work.
  */
 import { capwire } from '../generated/envelope.js';
+import { concatBytes } from './bytes.js';
 import { decodeMessage } from './codec/binary.js';
 import { messageFromJson, messageToJson } from './codec/json.js';
 import type { Message } from './codec/message.js';
@@ -57,27 +58,18 @@ export function bodyOf(envelope: Envelope): NonNullable<Envelope['body']> | unde
 // ---------- varint length-delimited streams (capwire wire --delimited) ----------
 
 export function encodeDelimited(frames: readonly Uint8Array[]): Uint8Array {
-  const parts: number[] = [];
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  const parts: (Uint8Array | number[])[] = [];
   for (const frame of frames) {
-    parts.length = 0;
+    const prefix: number[] = [];
     let n = frame.byteLength;
     while (n > 0x7f) {
-      parts.push((n & 0x7f) | 0x80);
+      prefix.push((n & 0x7f) | 0x80);
       n = Math.floor(n / 128);
     }
-    parts.push(n);
-    chunks.push(Uint8Array.from(parts), frame);
-    total += parts.length + frame.byteLength;
+    prefix.push(n);
+    parts.push(prefix, frame);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Splits a varint-length-delimited stream into frames; MALFORMED_MESSAGE on truncation. */
