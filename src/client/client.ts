@@ -32,6 +32,8 @@ export interface ClientOptions {
   readonly handshakeTimeoutMs?: number;
   readonly clientName?: string;
   readonly limits?: Partial<FrameLimits>;
+  /** Send keep-alives when the host announces an idle timeout (default true). */
+  readonly keepAlive?: boolean;
 }
 
 export interface CallOptions {
@@ -44,7 +46,11 @@ export interface Welcome {
   readonly origin: string;
   readonly capabilities: readonly string[];
   readonly services: readonly ServiceVersion[];
-  readonly limits: { readonly maxFrameBytes: number; readonly maxInFlight: number; readonly maxStreams: number };
+  readonly limits: {
+    readonly maxFrameBytes: number; readonly maxInFlight: number; readonly maxStreams: number;
+    /** The host closes a session idle this long (0: never); the client keeps itself alive. */
+    readonly idleTimeoutMs: number;
+  };
 }
 
 interface Pending {
@@ -65,6 +71,8 @@ export class Client {
   private readonly limits: FrameLimits;
   private nextId = 1;
   private closedReason: string | undefined;
+  private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+  private lastSentAt = Date.now();
 
   private constructor(transport: Transport, welcome: Welcome, methods: Map<string, MethodDescriptor>, options: ClientOptions, limits: FrameLimits) {
     this.transport = transport;
@@ -74,6 +82,22 @@ export class Client {
     this.limits = limits;
     transport.on('message', (frame) => this.receive(frame));
     transport.on('close', (reason) => this.failAll(new CapwireError('CANCELLED', `connection closed: ${reason}`)));
+    if (welcome.limits.idleTimeoutMs > 0 && options.keepAlive !== false) this.startKeepAlive(welcome.limits.idleTimeoutMs);
+  }
+
+  /** Sends a Cancel on id 0 (cancels nothing) whenever a third of the host's idle timeout passed without a frame. */
+  private startKeepAlive(idleTimeoutMs: number): void {
+    const everyMs = Math.max(Math.floor(idleTimeoutMs / 3), 1);
+    this.keepAliveTimer = setInterval(() => {
+      if (Date.now() - this.lastSentAt >= everyMs) this.sendCancel(0, 'keep-alive');
+    }, everyMs);
+    // A keep-alive alone must not keep a Node process running.
+    (this.keepAliveTimer as { unref?: () => void }).unref?.();
+  }
+
+  private send(frame: Uint8Array): void {
+    this.lastSentAt = Date.now();
+    this.transport.send(frame);
   }
 
   /** Sends Hello and resolves once the host's Welcome arrives; rejects with the host's error otherwise. */
@@ -117,6 +141,7 @@ export class Client {
               maxFrameBytes: w.limits?.maxFrameBytes ?? limits.maxFrameBytes,
               maxInFlight: w.limits?.maxInFlight ?? 0,
               maxStreams: w.limits?.maxStreams ?? 0,
+              idleTimeoutMs: w.limits?.idleTimeoutMs ?? 0,
             },
           };
           settle(new Client(transport, welcome, methods, options, limits));
@@ -263,14 +288,14 @@ export class Client {
         },
         ...(onChunk ? { chunk: onChunk } : {}),
       });
-      this.transport.send(frame);
+      this.send(frame);
     });
     return { id, done };
   }
 
   private sendCredit(id: number, credit: number): void {
     if (this.closedReason === undefined && this.pending.has(id)) {
-      this.transport.send(encodeFrame({ protocolVersion: this.welcome.protocolVersion, id, streamChunk: { seq: 0, credit } }));
+      this.send(encodeFrame({ protocolVersion: this.welcome.protocolVersion, id, streamChunk: { seq: 0, credit } }));
     }
   }
 
@@ -290,7 +315,7 @@ export class Client {
 
   private sendCancel(id: number, reason: string): void {
     if (this.closedReason === undefined) {
-      this.transport.send(encodeFrame({ protocolVersion: this.welcome.protocolVersion, id, cancel: { reason } }));
+      this.send(encodeFrame({ protocolVersion: this.welcome.protocolVersion, id, cancel: { reason } }));
     }
   }
 
@@ -319,6 +344,7 @@ export class Client {
   private failAll(error: CapwireError): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = error.message;
+    clearInterval(this.keepAliveTimer);
     for (const pending of [...this.pending.values()]) pending.reject(error);
     this.pending.clear();
   }

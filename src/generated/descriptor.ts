@@ -198,6 +198,10 @@ export const descriptor: Record<string, unknown> = {
                 "max_streams": {
                   "type": "uint32",
                   "id": 3
+                },
+                "idle_timeout_ms": {
+                  "type": "uint32",
+                  "id": 4
                 }
               }
             },

@@ -178,6 +178,7 @@ export namespace capwire {
             maxFrameBytes: number;
             maxInFlight: number;
             maxStreams: number;
+            idleTimeoutMs: number;
             static create(properties: capwire.v1.Limits.$Shape): capwire.v1.Limits & capwire.v1.Limits.$Shape;
             static create(properties?: capwire.v1.Limits.$Properties): capwire.v1.Limits;
             static encode(m: capwire.v1.Limits.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
@@ -193,6 +194,7 @@ export namespace capwire {
                 maxFrameBytes?: (number|null);
                 maxInFlight?: (number|null);
                 maxStreams?: (number|null);
+                idleTimeoutMs?: (number|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = capwire.v1.Limits.$Properties;

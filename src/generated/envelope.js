@@ -1513,6 +1513,7 @@ export const capwire = $root.capwire = (() => {
              * @property {number|null} [maxFrameBytes] Limits maxFrameBytes
              * @property {number|null} [maxInFlight] Limits maxInFlight
              * @property {number|null} [maxStreams] Limits maxStreams
+             * @property {number|null} [idleTimeoutMs] Limits idleTimeoutMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1569,6 +1570,14 @@ export const capwire = $root.capwire = (() => {
             Limits.prototype.maxStreams = 0;
 
             /**
+             * Limits idleTimeoutMs.
+             * @member {number} idleTimeoutMs
+             * @memberof capwire.v1.Limits
+             * @instance
+             */
+            Limits.prototype.idleTimeoutMs = 0;
+
+            /**
              * Creates a new Limits instance using the specified properties.
              * @function create
              * @memberof capwire.v1.Limits
@@ -1606,6 +1615,8 @@ export const capwire = $root.capwire = (() => {
                     w.uint32(/* id 2, wireType 0 =*/16).uint32(m.maxInFlight);
                 if (m.maxStreams != null && $Object.hasOwnProperty.call(m, "maxStreams") && m.maxStreams !== 0)
                     w.uint32(/* id 3, wireType 0 =*/24).uint32(m.maxStreams);
+                if (m.idleTimeoutMs != null && $Object.hasOwnProperty.call(m, "idleTimeoutMs") && m.idleTimeoutMs !== 0)
+                    w.uint32(/* id 4, wireType 0 =*/32).uint32(m.idleTimeoutMs);
                 if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
                     for (var i = 0; i < m.$unknowns.length; ++i)
                         w.raw(m.$unknowns[i]);
@@ -1677,6 +1688,15 @@ export const capwire = $root.capwire = (() => {
                                 delete m.maxStreams;
                             continue;
                         }
+                    case 4: {
+                            if (u !== 0)
+                                break;
+                            if (v = r.uint32())
+                                m.idleTimeoutMs = v;
+                            else
+                                delete m.idleTimeoutMs;
+                            continue;
+                        }
                     }
                     r.skipType(u, q, t);
                     if (!r.discardUnknown) {
@@ -1727,6 +1747,11 @@ export const capwire = $root.capwire = (() => {
                         m.maxStreams = d.maxStreams >>> 0;
                     }
                 }
+                if (d.idleTimeoutMs != null) {
+                    if ($Number(d.idleTimeoutMs) !== 0) {
+                        m.idleTimeoutMs = d.idleTimeoutMs >>> 0;
+                    }
+                }
                 return m;
             };
 
@@ -1751,6 +1776,7 @@ export const capwire = $root.capwire = (() => {
                     d.maxFrameBytes = 0;
                     d.maxInFlight = 0;
                     d.maxStreams = 0;
+                    d.idleTimeoutMs = 0;
                 }
                 if (m.maxFrameBytes != null && $Object.hasOwnProperty.call(m, "maxFrameBytes")) {
                     d.maxFrameBytes = m.maxFrameBytes;
@@ -1760,6 +1786,9 @@ export const capwire = $root.capwire = (() => {
                 }
                 if (m.maxStreams != null && $Object.hasOwnProperty.call(m, "maxStreams")) {
                     d.maxStreams = m.maxStreams;
+                }
+                if (m.idleTimeoutMs != null && $Object.hasOwnProperty.call(m, "idleTimeoutMs")) {
+                    d.idleTimeoutMs = m.idleTimeoutMs;
                 }
                 return d;
             };

@@ -98,6 +98,9 @@ export class Session {
   private readonly host: SessionHost;
   private protocolVersion = 0;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Idle timeout: one timer per session, re-armed lazily from lastActivityAt (no per-frame timer churn). */
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastActivityAt = Date.now();
   private readonly inFlight = new Map<number, InFlight>();
   private malformedFrames = 0;
   private openStreams = 0;
@@ -137,6 +140,7 @@ export class Session {
   /** Entry point for every frame. Catches everything: nothing escapes into the host. */
   receive(frame: Uint8Array): void {
     if (!this.open) return;
+    this.lastActivityAt = Date.now();
     let envelope: Envelope;
     try {
       envelope = decodeFrame(frame, this.host.limits);
@@ -185,6 +189,7 @@ export class Session {
       this.checkWantedServices(hello.services ?? []);
       this.protocolVersion = version;
       const limits = this.host.limits;
+      if (limits.idleTimeoutMs > 0) this.armIdleTimer(limits.idleTimeoutMs);
       this.send({
         protocolVersion: version,
         id: 0,
@@ -192,7 +197,10 @@ export class Session {
           protocolVersion: version,
           services: this.host.services.map((service) => ({ name: service.name, version: service.version, fingerprint: service.fingerprint ?? '' })),
           capabilities: this.host.authority.capabilitiesFor(this.origin),
-          limits: { maxFrameBytes: limits.maxFrameBytes, maxInFlight: limits.maxInFlight, maxStreams: limits.maxStreams },
+          limits: {
+            maxFrameBytes: limits.maxFrameBytes, maxInFlight: limits.maxInFlight, maxStreams: limits.maxStreams,
+            idleTimeoutMs: Math.min(limits.idleTimeoutMs, MAX_TIMER_MS),
+          },
           origin: this.origin,
         },
       });
@@ -237,6 +245,7 @@ export class Session {
       call.answered = true;
       clearTimeout(call.timer);
       this.inFlight.delete(id);
+      this.lastActivityAt = Date.now(); // a long call's end restarts the idle clock
       const error = 'error' in outcome ? outcome.error : undefined;
       this.host.audit({
         kind: 'call', origin: this.origin, method: methodName, code: error ? error.code : 'OK',
@@ -342,6 +351,23 @@ export class Session {
     call.finish({ error: new CapwireError('CANCELLED', `request ${id}: cancelled by the client${reason ? ` (${reason.slice(0, 256)})` : ''}`) });
   }
 
+  private armIdleTimer(delayMs: number): void {
+    this.idleTimer = setTimeout(() => this.checkIdle(), Math.min(Math.max(delayMs, 1), MAX_TIMER_MS));
+    (this.idleTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Closes the session if the page sent nothing for idleTimeoutMs and no call is running; otherwise looks again later. */
+  private checkIdle(): void {
+    if (!this.open) return;
+    const limit = this.host.limits.idleTimeoutMs;
+    const idleFor = Date.now() - this.lastActivityAt;
+    if (this.inFlight.size === 0 && idleFor >= limit) {
+      this.close(`idle: no frame for ${idleFor} ms (idle timeout ${limit} ms)`);
+      return;
+    }
+    this.armIdleTimer(this.inFlight.size > 0 ? limit : limit - idleFor);
+  }
+
   private protocolError(id: number, error: CapwireError): void {
     if (!this.open) return;
     this.malformedFrames++;
@@ -364,6 +390,7 @@ export class Session {
     if (!this.open) return;
     this.closedReason = reason;
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.idleTimer);
     for (const call of this.inFlight.values()) {
       call.answered = true;
       clearTimeout(call.timer);

@@ -32,6 +32,12 @@ export interface SessionLimits extends FrameLimits {
   readonly defaultDeadlineMs: number;
   /** Milliseconds a client may take to send Hello. */
   readonly handshakeTimeoutMs: number;
+  /**
+   * Milliseconds without a frame from the page, while no call is in flight,
+   * after which the session is closed; 0 disables it. capwire clients learn it
+   * from the Welcome and send keep-alives, so only dead or silent peers hit it.
+   */
+  readonly idleTimeoutMs: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
@@ -41,4 +47,5 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxMalformedFrames: 8,
   defaultDeadlineMs: 30_000,
   handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 120_000,
 };

@@ -9,7 +9,7 @@ import { negotiateVersion } from '../../src/protocol/version.js';
 
 const bodies: [string, Envelope][] = [
   ['hello', { protocolVersion: 1, id: 0, hello: { protocolVersions: [1, 2], services: [{ name: 'capwire.v1.Fs', version: '1.0.0', fingerprint: 'ab' }], clientName: 'x' } }],
-  ['welcome', { protocolVersion: 1, id: 0, welcome: { protocolVersion: 1, services: [{ name: 'a', version: '1.2.3', fingerprint: '' }], capabilities: ['fs.read'], limits: { maxFrameBytes: 1024, maxInFlight: 4, maxStreams: 2 }, origin: 'app://main' } }],
+  ['welcome', { protocolVersion: 1, id: 0, welcome: { protocolVersion: 1, services: [{ name: 'a', version: '1.2.3', fingerprint: '' }], capabilities: ['fs.read'], limits: { maxFrameBytes: 1024, maxInFlight: 4, maxStreams: 2, idleTimeoutMs: 60000 }, origin: 'app://main' } }],
   ['request', { protocolVersion: 1, id: 42, request: { method: 'fs.readFile', payload: Uint8Array.from([1, 2, 3]), deadlineMs: 500 } }],
   ['response with payload', { protocolVersion: 1, id: 42, response: { payload: Uint8Array.from([9]) } }],
   ['response with empty payload', { protocolVersion: 1, id: 42, response: { payload: new Uint8Array(0) } }],
