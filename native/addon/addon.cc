@@ -159,6 +159,81 @@ class Params {
 
 constexpr uint64_t kMaxSafe = (uint64_t{1} << 53) - 1;
 
+Status CancelledStatus(const std::string& method) {
+  return Status::Error(Code::kCancelled, method + ": cancelled before it ran");
+}
+
+struct AddonData {
+  Napi::FunctionReference engineClass;
+  Napi::FunctionReference processClass;
+  Napi::FunctionReference cancelClass;
+};
+
+// ---------------------------------------------------------------- cancel token
+
+// `new CancelToken()`; pass it as call()'s fourth argument, then cancel() from
+// JS stops the native operation (a spawned program's group is killed).
+class CancelTokenWrap : public Napi::ObjectWrap<CancelTokenWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "CancelToken", {InstanceMethod<&CancelTokenWrap::Cancel>("cancel")});
+  }
+  explicit CancelTokenWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<CancelTokenWrap>(info), token_(std::make_shared<capwire::CancelToken>()) {}
+  std::shared_ptr<capwire::CancelToken> token() const { return token_; }
+
+ private:
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    token_->Cancel();
+    return info.Env().Undefined();
+  }
+  std::shared_ptr<capwire::CancelToken> token_;
+};
+
+// ---------------------------------------------------------------- running program
+
+// A program started by startProcess: read() its output piece by piece,
+// close() to kill it. Garbage collection also kills it: no child outlives
+// its handle.
+class ProcessWrap : public Napi::ObjectWrap<ProcessWrap> {
+ public:
+  struct Handle {
+    std::shared_ptr<capwire::RunningProgram> program;
+  };
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeProcess",
+                       {InstanceMethod<&ProcessWrap::Read>("read"), InstanceMethod<&ProcessWrap::Close>("close"),
+                        InstanceAccessor<&ProcessWrap::Pid>("pid")});
+  }
+  explicit ProcessWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProcessWrap>(info) {
+    if (info.Length() == 1 && info[0].IsExternal()) {
+      program_ = info[0].As<Napi::External<Handle>>().Data()->program;
+      pid_ = program_->pid();
+    } else {
+      Napi::TypeError::New(info.Env(), "NativeProcess: use engine.startProcess()").ThrowAsJavaScriptException();
+    }
+  }
+
+ private:
+  Napi::Value Pid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), pid_); }
+
+  // read(maxBytes) -> Promise<outcome {stdout, stderr, exited, exitCode?, signal?}>
+  Napi::Value Read(const Napi::CallbackInfo& info);
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    cancel_->Cancel();   // a read in flight stops within 20 ms and kills the group
+    program_.reset();    // with no read in flight, this kills and reaps right here
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<capwire::RunningProgram> program_;
+  std::shared_ptr<capwire::CancelToken> cancel_ = std::make_shared<capwire::CancelToken>();
+  int pid_ = -1;
+};
+
+std::shared_ptr<capwire::CancelToken> CancelFrom(const Napi::CallbackInfo& info, size_t index);
+capwire::SpawnParams SpawnParamsFrom(Params& p);
+
 // ---------------------------------------------------------------- engine object
 
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
@@ -166,6 +241,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeEngine",
                        {InstanceMethod<&EngineWrap::Call>("call"), InstanceMethod<&EngineWrap::Check>("check"),
+                        InstanceMethod<&EngineWrap::StartProcess>("startProcess"),
                         InstanceMethod<&EngineWrap::Close>("close"),
                         InstanceAccessor<&EngineWrap::Mode>("resolver"),
                         InstanceAccessor<&EngineWrap::Inert>("inertRoots")});
@@ -214,6 +290,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return StatusObject(env, s);
   }
 
+  // startProcess(origin, {program, args, stdin, timeoutMs}) -> outcome {process}
+  // (synchronous: the check and posix_spawn are quick; reads go to the pool).
+  Napi::Value StartProcess(const Napi::CallbackInfo& info);
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     engine_.reset();  // in-flight workers keep their own reference; fds close with the last one
     return info.Env().Undefined();
@@ -231,6 +311,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     std::string origin = info[0].As<Napi::String>().Utf8Value();
     std::string method = info[1].As<Napi::String>().Utf8Value();
     Params p(info[2].As<Napi::Object>(), method);
+    std::shared_ptr<capwire::CancelToken> cancel = CancelFrom(info, 3);
     std::shared_ptr<Engine> e = engine_;
     Job job;
     bool inline_ = false;  // cheap, non-blocking work runs right here
@@ -335,14 +416,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                      }};
       };
     } else if (method == "process.spawn") {
-      p.AllowOnly({"program", "args", "stdin", "timeoutMs"});
-      capwire::SpawnParams sp;
-      sp.program = p.String("program");
-      sp.args = p.Strings("args");
-      sp.stdinData = p.Bytes("stdin", false);
-      if (p.Has("timeoutMs")) sp.timeoutMs = p.Uint("timeoutMs", kMaxSafe);
-      job = [e, origin, sp]() {
-        auto r = e->Spawn(origin, sp);
+      capwire::SpawnParams sp = SpawnParamsFrom(p);
+      job = [e, origin, sp, cancel]() {
+        auto r = e->Spawn(origin, sp, cancel.get());
         auto v = std::make_shared<capwire::SpawnResult>(std::move(r.value));
         return Reply{r.status, [v](Napi::Env env) {
                        Napi::Object o = Napi::Object::New(env);
@@ -371,6 +447,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       if (!r.status.ok()) return Resolved(env, StatusObject(env, r.status));
       return Resolved(env, OkObject(env, r.build ? r.build(env) : Napi::Object::New(env)));
     }
+    if (cancel) {
+      // Queued work that was cancelled before a pool thread picked it up never runs.
+      job = [job = std::move(job), cancel, method]() {
+        return cancel->cancelled() ? Reply{CancelledStatus(method), nullptr} : job();
+      };
+    }
     auto* worker = new OpWorker(env, std::move(job));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
@@ -380,9 +462,72 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   std::shared_ptr<Engine> engine_;
 };
 
-struct AddonData {
-  Napi::FunctionReference engineClass;
-};
+
+// The CancelToken passed as info[index], if any (anything else is ignored).
+std::shared_ptr<capwire::CancelToken> CancelFrom(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsObject()) return nullptr;
+  Napi::Object o = info[index].As<Napi::Object>();
+  if (!o.InstanceOf(info.Env().GetInstanceData<AddonData>()->cancelClass.Value())) return nullptr;
+  return CancelTokenWrap::Unwrap(o)->token();
+}
+
+capwire::SpawnParams SpawnParamsFrom(Params& p) {
+  p.AllowOnly({"program", "args", "stdin", "timeoutMs"});
+  capwire::SpawnParams sp;
+  sp.program = p.String("program");
+  sp.args = p.Strings("args");
+  sp.stdinData = p.Bytes("stdin", false);
+  if (p.Has("timeoutMs")) sp.timeoutMs = p.Uint("timeoutMs", kMaxSafe);
+  return sp;
+}
+
+Napi::Value EngineWrap::StartProcess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!engine_) return Closed(env);
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject() || info[1].IsArray()) {
+    return StatusObject(env, Status::Error(Code::kInvalidArgument,
+                                           "startProcess(origin, params): expected a string and a params object"));
+  }
+  std::string origin = info[0].As<Napi::String>().Utf8Value();
+  Params p(info[1].As<Napi::Object>(), "process.spawnStream");
+  capwire::SpawnParams sp = SpawnParamsFrom(p);
+  if (p.failed()) return StatusObject(env, p.error());
+  auto r = engine_->StartProgram(origin, sp);
+  if (!r.ok()) return StatusObject(env, r.status);
+  ProcessWrap::Handle handle{std::shared_ptr<capwire::RunningProgram>(std::move(r.value))};
+  auto ext = Napi::External<ProcessWrap::Handle>::New(env, &handle);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("process", env.GetInstanceData<AddonData>()->processClass.New({ext}));
+  return OkObject(env, result);
+}
+
+Napi::Value ProcessWrap::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!program_) return Resolved(env, StatusObject(env, Status::Error(Code::kCancelled, "process: closed")));
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    return Resolved(env, StatusObject(env, Status::Error(Code::kInvalidArgument, "read(maxBytes): expected a number")));
+  }
+  double max = info[0].As<Napi::Number>().DoubleValue();
+  size_t maxBytes = max >= 1 && max <= 16 * 1024 * 1024 ? static_cast<size_t>(max) : 64 * 1024;
+  auto program = program_;
+  auto cancel = cancel_;
+  auto* worker = new OpWorker(env, [program, cancel, maxBytes]() {
+    auto r = program->Read(maxBytes, cancel.get());
+    auto v = std::make_shared<capwire::ProgramOutput>(std::move(r.value));
+    return Reply{r.status, [v](Napi::Env env) {
+                   Napi::Object o = Napi::Object::New(env);
+                   o.Set("stdout", ToBuffer(env, v->stdoutData));
+                   o.Set("stderr", ToBuffer(env, v->stderrData));
+                   o.Set("exited", v->exited);
+                   if (v->exited) o.Set("exitCode", v->exitCode);
+                   if (!v->signal.empty()) o.Set("signal", v->signal);
+                   return o;
+                 }};
+  });
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
 
 Napi::Value OpenEngine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -418,8 +563,11 @@ Napi::Value Openat2Available(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->engineClass = Napi::Persistent(EngineWrap::Define(env));
+  data->processClass = Napi::Persistent(ProcessWrap::Define(env));
+  data->cancelClass = Napi::Persistent(CancelTokenWrap::Define(env));
   env.SetInstanceData(data);
   exports.Set("openEngine", Napi::Function::New(env, OpenEngine, "openEngine"));
+  exports.Set("CancelToken", data->cancelClass.Value());
   exports.Set("openat2Available", Napi::Function::New(env, Openat2Available, "openat2Available"));
   return exports;
 }

@@ -374,9 +374,11 @@ Result<OsInfo> Engine::GetOsInfo(std::string_view origin) const {
 
 // ---------------------------------------------------------------- process, net
 
-Result<SpawnResult> Engine::Spawn(std::string_view origin, const SpawnParams& p) const {
-  using R = Result<SpawnResult>;
-  std::string request = "process.spawn " + p.program;
+// Validates a spawn and checks it against the policy; the request it returns
+// is the only way to reach RunProgram / RunningProgram::Start.
+Result<SpawnRequest> Engine::PrepareSpawn(std::string_view origin, const SpawnParams& p,
+                                          const std::string& request) const {
+  using R = Result<SpawnRequest>;
   auto invalid = [&](const std::string& why) { return R::Fail(Status::Error(Code::kInvalidArgument, request + ": " + why)); };
   if (p.program.empty() || p.program.find('\0') != std::string::npos) return invalid("program is empty or contains a NUL byte");
   if (p.args.size() > 4096) return invalid("more than 4096 arguments");
@@ -400,7 +402,21 @@ Result<SpawnResult> Engine::Spawn(std::string_view origin, const SpawnParams& p)
   req.args = p.args;
   req.stdinData = p.stdinData;
   req.timeoutMs = p.timeoutMs.value_or(policy_->limits().defaultSpawnTimeoutMs);
-  return RunProgram(req, policy_->limits().maxSpawnOutputBytes, request);
+  return R::Of(std::move(req));
+}
+
+Result<SpawnResult> Engine::Spawn(std::string_view origin, const SpawnParams& p, const CancelToken* cancel) const {
+  std::string request = "process.spawn " + p.program;
+  auto req = PrepareSpawn(origin, p, request);
+  if (!req.ok()) return Result<SpawnResult>::Fail(req.status);
+  return RunProgram(req.value, policy_->limits().maxSpawnOutputBytes, request, cancel);
+}
+
+Result<std::unique_ptr<RunningProgram>> Engine::StartProgram(std::string_view origin, const SpawnParams& p) const {
+  std::string request = "process.spawnStream " + p.program;
+  auto req = PrepareSpawn(origin, p, request);
+  if (!req.ok()) return Result<std::unique_ptr<RunningProgram>>::Fail(req.status);
+  return RunningProgram::Start(req.value, request);
 }
 
 Status Engine::NetConnect(std::string_view origin, const std::string& host, int64_t port) const {

@@ -65,12 +65,18 @@ class Engine {
   Status Remove(std::string_view origin, const std::string& path) const;
   Result<EnvValue> EnvGet(std::string_view origin, const std::string& name) const;
   Result<OsInfo> GetOsInfo(std::string_view origin) const;
-  Result<SpawnResult> Spawn(std::string_view origin, const SpawnParams& params) const;
+  // Runs the program to its end; cancel (may be null) kills it early.
+  Result<SpawnResult> Spawn(std::string_view origin, const SpawnParams& params,
+                            const CancelToken* cancel = nullptr) const;
+  // Starts the program for reading piece by piece (a stream of its output).
+  Result<std::unique_ptr<RunningProgram>> StartProgram(std::string_view origin, const SpawnParams& params) const;
   Status NetConnect(std::string_view origin, const std::string& host, int64_t port) const;
 
  private:
   friend class Checker;
   Engine() = default;
+  Result<SpawnRequest> PrepareSpawn(std::string_view origin, const SpawnParams& params,
+                                    const std::string& request) const;
   std::shared_ptr<const Policy> policy_;
   std::vector<UniqueFd> rootFds_;  // index = Policy root id
   ResolveMode mode_ = ResolveMode::kOpenat2;

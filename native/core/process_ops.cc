@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "fd.h"
 
 namespace capwire {
@@ -64,8 +67,8 @@ bool MakePipe(UniqueFd* r, UniqueFd* w) {
 
 }  // namespace
 
-Result<SpawnResult> RunProgram(const SpawnRequest& req, uint64_t maxOutputBytes, const std::string& ctx) {
-  using R = Result<SpawnResult>;
+Result<std::unique_ptr<RunningProgram>> RunningProgram::Start(const SpawnRequest& req, const std::string& ctx) {
+  using R = Result<std::unique_ptr<RunningProgram>>;
   Pipes p;
   if (!MakePipe(&p.inR, &p.inW) || !MakePipe(&p.outR, &p.outW) || !MakePipe(&p.errR, &p.errW)) {
     return R::Fail(ErrnoStatus(ctx + ": creating pipes", errno));
@@ -100,102 +103,141 @@ Result<SpawnResult> RunProgram(const SpawnRequest& req, uint64_t maxOutputBytes,
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return R::Fail(ErrnoStatus(ctx + ": starting the program", rc));
-  p.inR.Reset();
-  p.outW.Reset();
-  p.errW.Reset();
 
-  for (UniqueFd* fd : {&p.inW, &p.outR, &p.errR}) fcntl(fd->get(), F_SETFL, fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
-  if (req.stdinData.empty()) p.inW.Reset();
+  std::unique_ptr<RunningProgram> prog(new RunningProgram());
+  prog->pid_ = pid;
+  prog->stdin_ = std::move(p.inW);
+  prog->stdout_ = std::move(p.outR);
+  prog->stderr_ = std::move(p.errR);
+  for (UniqueFd* fd : {&prog->stdin_, &prog->stdout_, &prog->stderr_}) {
+    fcntl(fd->get(), F_SETFL, fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
+  }
+  prog->stdinData_ = req.stdinData;
+  if (prog->stdinData_.empty()) prog->stdin_.Reset();
+  prog->timeoutMs_ = req.timeoutMs;
+  prog->deadlineMs_ = NowMs() + static_cast<int64_t>(req.timeoutMs);
+  prog->ctx_ = ctx;
+  return R::Of(std::move(prog));
+}
 
-  SpawnResult res;
-  size_t inDone = 0;
-  int64_t deadline = NowMs() + static_cast<int64_t>(req.timeoutMs);
-  Status failure;
-  int status = 0;
-  bool reaped = false;
-  auto killGroup = [&]() { kill(-pid, SIGKILL); };
+RunningProgram::~RunningProgram() { KillAndReap(); }
 
-  while (p.outR.valid() || p.errR.valid() || !reaped) {
-    if (!reaped) {
-      pid_t w = waitpid(pid, &status, WNOHANG);
-      if (w == pid) {
-        reaped = true;
-        // The child is gone: drain what is buffered, but do not wait for
-        // grandchildren that may still hold the pipes open.
-        p.inW.Reset();
+void RunningProgram::KillAndReap() {
+  if (pid_ <= 0 || reaped_) return;
+  kill(-pid_, SIGKILL);  // the whole group: the program and anything it started
+  while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+}
+
+Result<ProgramOutput> RunningProgram::Read(size_t maxBytes, const CancelToken* cancel) {
+  using R = Result<ProgramOutput>;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto fail = [&](Status s) {
+    KillAndReap();
+    stdin_.Reset();
+    stdout_.Reset();
+    stderr_.Reset();
+    failure_ = s;
+    return R::Fail(std::move(s));
+  };
+  if (!failure_.ok()) return R::Fail(failure_);
+  ProgramOutput out;
+  size_t budget = std::max<size_t>(maxBytes, 1);
+
+  // Reads what the pipe holds, up to the budget. False when the budget is spent.
+  auto drain = [&](UniqueFd* fd, std::vector<uint8_t>* sink) -> bool {
+    uint8_t buf[65536];
+    while (budget > 0) {
+      ssize_t r = read(fd->get(), buf, std::min(sizeof(buf), budget));
+      if (r > 0) {
+        sink->insert(sink->end(), buf, buf + r);
+        budget -= static_cast<size_t>(r);
+        continue;
       }
+      if (r == 0) fd->Reset();
+      else if (errno == EINTR) continue;
+      else if (errno != EAGAIN) fd->Reset();
+      else if (reaped_) fd->Reset();  // nothing buffered and the child has exited
+      return true;
+    }
+    return false;
+  };
+
+  for (;;) {
+    if (!reaped_ && waitpid(pid_, &status_, WNOHANG) == pid_) {
+      reaped_ = true;
+      // The child is gone: drain what is buffered, but do not wait for
+      // grandchildren that may still hold the pipes open.
+      stdin_.Reset();
+    }
+    if (cancel && cancel->cancelled()) {
+      return fail(Status::Error(Code::kCancelled, ctx_ + ": cancelled (the process group was killed)"));
+    }
+    int64_t left = deadlineMs_ - NowMs();
+    if (left <= 0) {
+      return fail(Status::Error(Code::kTimeout, ctx_ + ": timed out after " + std::to_string(timeoutMs_) +
+                                                    " ms (the process group was killed; raise timeoutMs)"));
     }
     struct pollfd fds[3];
     int n = 0;
     int idxIn = -1, idxOut = -1, idxErr = -1;
-    if (p.inW.valid()) fds[idxIn = n++] = {p.inW.get(), POLLOUT, 0};
-    if (p.outR.valid()) fds[idxOut = n++] = {p.outR.get(), POLLIN, 0};
-    if (p.errR.valid()) fds[idxErr = n++] = {p.errR.get(), POLLIN, 0};
-    int64_t left = deadline - NowMs();
-    if (left <= 0) {
-      killGroup();
-      failure = Status::Error(Code::kTimeout, ctx + ": timed out after " + std::to_string(req.timeoutMs) +
-                                                  " ms (the process group was killed; raise timeoutMs)");
-      break;
-    }
-    int wait = reaped ? 0 : static_cast<int>(std::min<int64_t>(left, 20));
-    int pr = n == 0 ? (reaped ? 0 : poll(nullptr, 0, wait)) : poll(fds, static_cast<nfds_t>(n), wait);
-    if (pr < 0 && errno != EINTR) {
-      killGroup();
-      failure = ErrnoStatus(ctx + ": waiting for output", errno);
-      break;
-    }
-    bool progressed = false;
+    if (stdin_.valid()) fds[idxIn = n++] = {stdin_.get(), POLLOUT, 0};
+    if (stdout_.valid()) fds[idxOut = n++] = {stdout_.get(), POLLIN, 0};
+    if (stderr_.valid()) fds[idxErr = n++] = {stderr_.get(), POLLIN, 0};
+    int wait = reaped_ ? 0 : static_cast<int>(std::min<int64_t>(left, 20));
+    int pr = n == 0 ? (reaped_ ? 0 : poll(nullptr, 0, wait)) : poll(fds, static_cast<nfds_t>(n), wait);
+    if (pr < 0 && errno != EINTR) return fail(ErrnoStatus(ctx_ + ": waiting for output", errno));
     if (idxIn >= 0 && (fds[idxIn].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = WriteNoSigpipe(p.inW.get(), req.stdinData.data() + inDone, req.stdinData.size() - inDone);
-      if (w > 0) inDone += static_cast<size_t>(w);
-      if ((w < 0 && errno != EAGAIN) || inDone == req.stdinData.size()) p.inW.Reset();
-      progressed = true;
+      ssize_t w = WriteNoSigpipe(stdin_.get(), stdinData_.data() + stdinDone_, stdinData_.size() - stdinDone_);
+      if (w > 0) stdinDone_ += static_cast<size_t>(w);
+      if ((w < 0 && errno != EAGAIN) || stdinDone_ == stdinData_.size()) stdin_.Reset();
     }
-    auto drain = [&](UniqueFd* fd, std::vector<uint8_t>* sink, const char* name) -> bool {
-      uint8_t buf[65536];
-      for (;;) {
-        ssize_t r = read(fd->get(), buf, sizeof(buf));
-        if (r > 0) {
-          if (sink->size() + static_cast<size_t>(r) > maxOutputBytes) {
-            failure = Status::Error(Code::kPayloadTooLarge, ctx + ": " + name + " exceeded " +
-                                                                std::to_string(maxOutputBytes) +
-                                                                " bytes (the process group was killed; raise "
-                                                                "maxSpawnOutputBytes)");
-            return false;
-          }
-          sink->insert(sink->end(), buf, buf + r);
-          continue;
-        }
-        if (r == 0) fd->Reset();
-        else if (errno == EINTR) continue;
-        else if (errno != EAGAIN) fd->Reset();
-        else if (reaped) fd->Reset();  // nothing buffered and the child has exited
-        return true;
+    bool spent = false;
+    if (idxOut >= 0 && stdout_.valid() && (reaped_ || fds[idxOut].revents)) spent = !drain(&stdout_, &out.stdoutData);
+    if (!spent && idxErr >= 0 && stderr_.valid() && (reaped_ || fds[idxErr].revents)) {
+      spent = !drain(&stderr_, &out.stderrData);
+    }
+    if (reaped_ && !stdout_.valid() && !stderr_.valid()) {
+      out.exited = true;
+      if (WIFEXITED(status_)) {
+        out.exitCode = WEXITSTATUS(status_);
+      } else if (WIFSIGNALED(status_)) {
+        out.exitCode = -1;
+        out.signal = SignalName(WTERMSIG(status_));
       }
-    };
-    if (idxOut >= 0 && (reaped || fds[idxOut].revents)) {
-      if (!drain(&p.outR, &res.stdoutData, "stdout")) break;
-      progressed = true;
+      return R::Of(std::move(out));
     }
-    if (idxErr >= 0 && (reaped || fds[idxErr].revents)) {
-      if (!drain(&p.errR, &res.stderrData, "stderr")) break;
-      progressed = true;
+    if (spent || !out.stdoutData.empty() || !out.stderrData.empty()) return R::Of(std::move(out));
+  }
+}
+
+Result<SpawnResult> RunProgram(const SpawnRequest& req, uint64_t maxOutputBytes, const std::string& ctx,
+                               const CancelToken* cancel) {
+  using R = Result<SpawnResult>;
+  auto started = RunningProgram::Start(req, ctx);
+  if (!started.ok()) return R::Fail(started.status);
+  RunningProgram& program = *started.value;  // destroying it kills and reaps on every early return
+  SpawnResult res;
+  for (;;) {
+    auto piece = program.Read(256 * 1024, cancel);
+    if (!piece.ok()) return R::Fail(piece.status);
+    ProgramOutput& out = piece.value;
+    res.stdoutData.insert(res.stdoutData.end(), out.stdoutData.begin(), out.stdoutData.end());
+    res.stderrData.insert(res.stderrData.end(), out.stderrData.begin(), out.stderrData.end());
+    for (auto [name, size] : {std::pair{"stdout", res.stdoutData.size()}, std::pair{"stderr", res.stderrData.size()}}) {
+      if (size > maxOutputBytes) {
+        return R::Fail(Status::Error(Code::kPayloadTooLarge,
+                                     ctx + ": " + name + " exceeded " + std::to_string(maxOutputBytes) +
+                                         " bytes (the process group was killed; raise maxSpawnOutputBytes)"));
+      }
     }
-    (void)progressed;
+    if (out.exited) {
+      res.exitCode = out.exitCode;
+      res.signal = std::move(out.signal);
+      return R::Of(std::move(res));
+    }
   }
-  if (!failure.ok()) {
-    killGroup();
-    if (!reaped) waitpid(pid, &status, 0);
-    return R::Fail(failure);
-  }
-  if (WIFEXITED(status)) {
-    res.exitCode = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    res.exitCode = -1;
-    res.signal = SignalName(WTERMSIG(status));
-  }
-  return R::Of(std::move(res));
 }
 
 }  // namespace capwire

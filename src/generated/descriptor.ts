@@ -679,6 +679,19 @@ export const descriptor: Record<string, unknown> = {
                       "(capwire.v1.capability)": "process.spawn"
                     }
                   ]
+                },
+                "SpawnStream": {
+                  "requestType": "SpawnRequest",
+                  "responseType": "SpawnOutput",
+                  "responseStream": true,
+                  "options": {
+                    "(capwire.v1.capability)": "process.spawn"
+                  },
+                  "parsedOptions": [
+                    {
+                      "(capwire.v1.capability)": "process.spawn"
+                    }
+                  ]
                 }
               }
             },
@@ -748,6 +761,44 @@ export const descriptor: Record<string, unknown> = {
                 "stderr": {
                   "type": "bytes",
                   "id": 4
+                }
+              }
+            },
+            "SpawnOutput": {
+              "oneofs": {
+                "_exit_code": {
+                  "oneof": [
+                    "exit_code"
+                  ]
+                },
+                "_signal": {
+                  "oneof": [
+                    "signal"
+                  ]
+                }
+              },
+              "fields": {
+                "stdout": {
+                  "type": "bytes",
+                  "id": 1
+                },
+                "stderr": {
+                  "type": "bytes",
+                  "id": 2
+                },
+                "exit_code": {
+                  "type": "int32",
+                  "id": 3,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "signal": {
+                  "type": "string",
+                  "id": 4,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 }
               }
             },

@@ -8,7 +8,7 @@ import type { Message } from '../protocol/codec/message.js';
 import { CapwireError } from '../protocol/errors.js';
 import { builtinSchemas } from '../protocol/schemas.js';
 import { describeServices, type MethodDescriptor, type ServiceDescriptor } from '../protocol/services.js';
-import type { NativeEngine } from '../native/binding.js';
+import type { NativeEngine, NativeOutcome } from '../native/binding.js';
 import { capabilitiesGranted, type Policy } from '../policy/policy.js';
 import type { Authority, Decision } from './authority.js';
 import type { Handler, ServiceImplementation } from './handlers.js';
@@ -55,16 +55,21 @@ function toNativeParams(method: string, message: Message): Record<string, unknow
   return params;
 }
 
-/** One engine operation; a non-OK outcome becomes a CapwireError carrying the denial's audit details. */
-async function nativeCall(engine: NativeEngine, origin: string, method: string, params: Record<string, unknown>): Promise<Message> {
-  const outcome = await engine.call(origin, method, params);
-  if (outcome.code === 'OK') return outcome.result as Message;
+/** A non-OK outcome as a CapwireError carrying the denial's audit details. */
+function outcomeError(outcome: Exclude<NativeOutcome, { code: 'OK' }>): CapwireError {
   const details: Record<string, string> = {};
   if (outcome.audit) {
     details['capability'] = outcome.audit.capability;
     details['wouldAllow'] = outcome.audit.wouldAllow;
   }
-  throw new CapwireError(outcome.code, outcome.message, details);
+  return new CapwireError(outcome.code, outcome.message, details);
+}
+
+/** One engine operation. With a signal, an abort (cancel, deadline, closed session) stops it natively. */
+async function nativeCall(engine: NativeEngine, origin: string, method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<Message> {
+  const outcome = await engine.call(origin, method, params, signal);
+  if (outcome.code === 'OK') return outcome.result as Message;
+  throw outcomeError(outcome);
 }
 
 export const DEFAULT_STREAM_CHUNK_BYTES = 1024 * 1024;
@@ -95,8 +100,47 @@ function readFileStream(engine: NativeEngine): Handler {
   };
 }
 
+/** Bytes of output per process.spawnStream message (stdout and stderr together). */
+export const SPAWN_STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * process.spawnStream: the program's output as the engine reads it, one read
+ * per message, so a page without credit leaves the program blocked on a full
+ * pipe. However the stream ends (exit, cancel, deadline, closed session), the
+ * finally block closes the handle, which kills the process group.
+ */
+function spawnStream(engine: NativeEngine): Handler {
+  return async function* (request, context) {
+    const started = engine.startProcess(context.origin, toNativeParams('process.spawnStream', request));
+    if (started.code !== 'OK') throw outcomeError(started);
+    const program = started.process;
+    const onAbort = (): void => program.close();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const piece = await program.read(SPAWN_STREAM_CHUNK_BYTES);
+        if (piece.code !== 'OK') throw outcomeError(piece);
+        const { stdout, stderr, exited, exitCode, signal } = piece.result;
+        if (exited) {
+          yield { stdout, stderr, exitCode, ...(signal ? { signal } : {}) };
+          return;
+        }
+        yield { stdout, stderr };
+      }
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+      program.close();
+    }
+  };
+}
+
 function nativeHandler(engine: NativeEngine, method: MethodDescriptor): Handler {
   if (method.name === 'fs.readFileStream') return readFileStream(engine);
+  if (method.name === 'process.spawnStream') return spawnStream(engine);
+  if (method.name === 'process.spawn') {
+    // A spawned program may run for minutes: a cancel or a closed session kills it.
+    return (request, context) => nativeCall(engine, context.origin, method.name, toNativeParams(method.name, request), context.signal);
+  }
   if (method.serverStreaming) {
     // net.connect: the engine checks host:port; byte streams to sockets are not implemented yet.
     return async function* (request, context) {

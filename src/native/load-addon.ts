@@ -19,8 +19,19 @@ export function packageRoot(): string {
   }
 }
 
+export interface RawCancelToken {
+  cancel(): void;
+}
+
+export interface RawProcess {
+  read(maxBytes: number): Promise<unknown>;
+  close(): void;
+  readonly pid: number;
+}
+
 export interface RawEngine {
-  call(origin: string, method: string, params: Record<string, unknown>): Promise<unknown>;
+  call(origin: string, method: string, params: Record<string, unknown>, cancel?: RawCancelToken): Promise<unknown>;
+  startProcess(origin: string, params: Record<string, unknown>): unknown;
   check(origin: string, capability: string, scopeValue?: string): unknown;
   close(): void;
   readonly resolver: 'openat2' | 'fallback' | null;
@@ -30,6 +41,7 @@ export interface RawEngine {
 export interface RawAddon {
   openEngine(blob: Uint8Array, options?: { forceNoOpenat2?: boolean }): RawEngine;
   openat2Available(): boolean;
+  CancelToken: new () => RawCancelToken;
 }
 
 let cached: RawAddon | Error | undefined;

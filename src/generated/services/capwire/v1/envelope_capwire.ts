@@ -3,6 +3,8 @@
 
 /**
  * Asks the other side to stop working on the call with the Envelope's id.
+ * With id 0 it cancels nothing: clients send that as a keep-alive (see
+ * Limits.idle_timeout_ms), and hosts never answer it.
  *
  * capwire.v1.Cancel, as capwire writes it in proto3 JSON.
  */
@@ -212,6 +214,14 @@ export interface Limits {
    * max_streams = 3
    */
   maxStreams: number;
+  /**
+   * The host closes a session that sends no frame for this long while no call
+   * is in flight; 0 means never. A client keeps an idle session open by
+   * sending a Cancel with id 0 (which cancels nothing) now and then.
+   *
+   * idle_timeout_ms = 4
+   */
+  idleTimeoutMs: number;
 }
 
 /** capwire.v1.Limits, as a caller may write it in proto3 JSON (every field optional). */
@@ -234,6 +244,14 @@ export interface LimitsInit {
    * max_streams = 3
    */
   maxStreams?: number;
+  /**
+   * The host closes a session that sends no frame for this long while no call
+   * is in flight; 0 means never. A client keeps an idle session open by
+   * sending a Cancel with id 0 (which cancels nothing) now and then.
+   *
+   * idle_timeout_ms = 4
+   */
+  idleTimeoutMs?: number;
 }
 
 /**

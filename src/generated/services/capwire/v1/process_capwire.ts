@@ -3,6 +3,35 @@
 
 import * as capwire from 'capwire';
 
+/**
+ * One piece of a streamed program's output. The last message of the stream
+ * has exit_code set (and signal, when a signal ended the program).
+ *
+ * capwire.v1.SpawnOutput, as capwire writes it in proto3 JSON.
+ */
+export interface SpawnOutput {
+  /** stdout = 1; base64 */
+  stdout: string;
+  /** stderr = 2; base64 */
+  stderr: string;
+  /** exit_code = 3 */
+  exitCode?: number;
+  /** signal = 4 */
+  signal?: string;
+}
+
+/** capwire.v1.SpawnOutput, as a caller may write it in proto3 JSON (every field optional). */
+export interface SpawnOutputInit {
+  /** stdout = 1; base64 */
+  stdout?: string;
+  /** stderr = 2; base64 */
+  stderr?: string;
+  /** exit_code = 3 */
+  exitCode?: number;
+  /** signal = 4 */
+  signal?: string;
+}
+
 /** capwire.v1.SpawnRequest, as capwire writes it in proto3 JSON. */
 export interface SpawnRequest {
   /**
@@ -98,6 +127,57 @@ const SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor({
                       "(capwire.v1.capability)": "process.spawn"
                     }
                   ]
+                },
+                "SpawnStream": {
+                  "requestType": "SpawnRequest",
+                  "responseType": "SpawnOutput",
+                  "responseStream": true,
+                  "options": {
+                    "(capwire.v1.capability)": "process.spawn"
+                  },
+                  "parsedOptions": [
+                    {
+                      "(capwire.v1.capability)": "process.spawn"
+                    }
+                  ]
+                }
+              }
+            },
+            "SpawnOutput": {
+              "oneofs": {
+                "_exit_code": {
+                  "oneof": [
+                    "exit_code"
+                  ]
+                },
+                "_signal": {
+                  "oneof": [
+                    "signal"
+                  ]
+                }
+              },
+              "fields": {
+                "stdout": {
+                  "type": "bytes",
+                  "id": 1
+                },
+                "stderr": {
+                  "type": "bytes",
+                  "id": 2
+                },
+                "exit_code": {
+                  "type": "int32",
+                  "id": 3,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "signal": {
+                  "type": "string",
+                  "id": 4,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 }
               }
             },
@@ -183,12 +263,13 @@ const SCHEMAS: capwire.SchemaSet = capwire.SchemaSet.fromDescriptor({
 export const PROCESS_SERVICE = {
   name: 'capwire.v1.Process',
   version: '1.0.0',
-  fingerprint: 'bc20f1de1f669bcad7df30f86fe37aa41a755ba22896a417f06920aed53b5001',
+  fingerprint: '9f0f0e307a71b9f803e084fa4ad46dde2edc51788f3866ddfea13f94b84e4fc2',
 } as const;
 
 /** Method (as pages call it) -> the capability a policy must grant for it. */
 export const PROCESS_CAPABILITIES = {
   'process.spawn': "process.spawn",
+  'process.spawnStream': "process.spawn",
 } as const;
 
 /** Schemas for Client.connect(transport, { schemas: [processSchemas] }) when the service is not built in. */
@@ -206,17 +287,41 @@ export class ProcessClient {
   spawn(params: SpawnRequestInit = {}, options?: capwire.CallOptions): Promise<SpawnResponse> {
     return this.client.call('process.spawn', params, options) as Promise<unknown> as Promise<SpawnResponse>;
   }
+
+  /**
+   * The same program, its output streamed as it is produced, then one last
+   * message with the exit status. Flow-controlled: a page that stops granting
+   * credit stops the program at a full pipe (no output cap applies, nothing is
+   * buffered). Cancelling the stream or closing the session kills the
+   * process group.
+   *
+   * process.spawnStream (capability process.spawn); server streaming, cancelled through options.signal.
+   */
+  spawnStream(params: SpawnRequestInit = {}, options?: capwire.CallOptions): AsyncIterable<SpawnOutput> {
+    return capwire.serverStream(this.client, 'process.spawnStream', params, options) as AsyncIterable<unknown> as AsyncIterable<SpawnOutput>;
+  }
 }
 
 /** What a host implements for capwire.v1.Process. The capability is checked before a handler runs. */
 export interface ProcessHandlers {
   /** process.spawn (capability process.spawn). */
   spawn(request: SpawnRequest, context: capwire.CallContext): SpawnResponseInit | Promise<SpawnResponseInit>;
+  /**
+   * The same program, its output streamed as it is produced, then one last
+   * message with the exit status. Flow-controlled: a page that stops granting
+   * credit stops the program at a full pipe (no output cap applies, nothing is
+   * buffered). Cancelling the stream or closing the session kills the
+   * process group.
+   *
+   * process.spawnStream (capability process.spawn); server streaming: yield messages, the host sends them as the page grants credit.
+   */
+  spawnStream(request: SpawnRequest, context: capwire.CallContext): AsyncIterable<SpawnOutputInit>;
 }
 
 /** capwire.v1.Process for Host / createPolicyHost({ services: [processService(handlers)] }). */
 export function processService(handlers: ProcessHandlers): capwire.ServiceImplementation {
   return capwire.implementService(capwire.serviceDescriptor(SCHEMAS, PROCESS_SERVICE.name, PROCESS_SERVICE.fingerprint), {
     'process.spawn': (request, context) => handlers.spawn(request as SpawnRequest, context),
+    'process.spawnStream': (request, context) => handlers.spawnStream(request as SpawnRequest, context),
   });
 }
