@@ -1,8 +1,9 @@
 /**
  * The demo end to end in headless Chromium (Debian's `chromium`, driven by
  * playwright-core): the real `capwire demo` child process, the page under its
- * CSP, window.capwire, the UI, refusals of other origins, a screenshot in
- * test-output/demo.png and round-trip/throughput figures (printed, never asserted).
+ * CSP, window.capwire, a client in a module Web Worker, the UI, refusals of
+ * other origins, a screenshot in test-output/demo.png and round-trip/throughput
+ * figures (printed, never asserted).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -253,6 +254,75 @@ test('the browser build also loads as a module Web Worker under the CSP (no DOM 
   );
   assert.is(outcome, 'loaded');
   assert.equal((await page.evaluate(() => window.cspViolations)).slice(before), []);
+});
+
+/**
+ * Runs inside a module Web Worker (through Playwright's worker.evaluate): its own
+ * client, its own WebSocket to the demo host with the page's token, a granted
+ * read, write and listing, and a denied read. A source string, as for BENCH_SOURCE.
+ */
+function workerCallsSource(args: { token: string; readPath: string; writePath: string; listPath: string; deniedPath: string }): string {
+  return `(async ({ token, readPath, writePath, listPath, deniedPath }) => {
+  const violations = [];
+  self.addEventListener('securitypolicyviolation', (event) => violations.push(event.violatedDirective + ' ' + event.blockedURI));
+  const { Client, WebSocketTransport } = await import(new URL('/capwire.js', location.href).href);
+  const client = await Client.connect(await WebSocketTransport.connect('ws://' + location.host + '/capwire', { protocols: ['capwire.v1', 'token.' + token] }));
+  const outcome = async (method, params) => {
+    try {
+      return { ok: true, result: await client.call(method, params) };
+    } catch (error) {
+      return { ok: false, code: error.code, message: error.message };
+    }
+  };
+  const read = await outcome('fs.readFile', { path: readPath });
+  const write = await outcome('fs.writeFile', { path: writePath, data: btoa('written by a Web Worker\\n') });
+  const list = await outcome('fs.readDir', { path: listPath });
+  const denied = await outcome('fs.readFile', { path: deniedPath });
+  client.close();
+  return {
+    scope: self.constructor.name, hasDocument: typeof document !== 'undefined', scriptUrl: location.href,
+    text: read.ok ? atob(read.result.data) : read, write, names: list.ok ? list.result.entries.map((entry) => entry.name) : list, denied, violations,
+  };
+})(${JSON.stringify(args)})`;
+}
+
+test('a client inside a module Web Worker connects over WebSocket with the page token: granted calls work, denied ones reject with PERMISSION_DENIED', async () => {
+  const before = (await page.evaluate(() => window.cspViolations)).length;
+  // A same-origin worker script, allowed by script-src 'self' (the CSP has no worker-src, and no blob:). The worker runs
+  // under the CSP served with /capwire.js (the same headers), so its WebSocket must pass connect-src too.
+  const [worker] = await Promise.all([
+    page.waitForEvent('worker', { predicate: (w) => w.url() === `${demo.origin}/capwire.js`, timeout: 10_000 }),
+    page.evaluate(`void (globalThis.workerUnderTest = new Worker('/capwire.js', { type: 'module' }))`),
+  ]);
+  try {
+    const token = await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('token'));
+    assert.is(token, demo.token);
+    const writePath = join(demo.workspace, 'notes/from-worker.txt');
+    const result = (await worker.evaluate(
+      workerCallsSource({
+        token: token!,
+        readPath: join(demo.workspace, 'notes/hello.txt'),
+        writePath,
+        listPath: join(demo.workspace, 'notes'),
+        deniedPath: join(demo.workspace, 'private/secret.txt'),
+      }),
+    )) as { scope: string; hasDocument: boolean; scriptUrl: string; text: unknown; write: CallOutcome; names: unknown; denied: CallOutcome; violations: string[] };
+    assert.is(result.scope, 'DedicatedWorkerGlobalScope');
+    assert.is(result.hasDocument, false);
+    assert.is(result.scriptUrl, `${demo.origin}/capwire.js`);
+    assert.is(result.text, 'Hello from the capwire demo workspace.\n', JSON.stringify(result.text));
+    assert.ok(result.write.ok, JSON.stringify(result.write));
+    assert.is(readFileSync(writePath, 'utf8'), 'written by a Web Worker\n');
+    assert.ok(Array.isArray(result.names) && result.names.includes('hello.txt') && result.names.includes('from-worker.txt'), JSON.stringify(result.names));
+    assert.is(result.denied.ok, false, 'private/secret.txt was readable from the worker');
+    assert.is(result.denied.code, 'PERMISSION_DENIED', `${result.denied.code} ${result.denied.message}`);
+    // The host attributes the worker's connection to the page's origin (from the upgrade's Origin header).
+    assert.ok(result.denied.message?.includes(demo.origin), result.denied.message);
+    assert.equal(result.violations, []);
+    assert.equal((await page.evaluate(() => window.cspViolations)).slice(before), []);
+  } finally {
+    await page.evaluate('globalThis.workerUnderTest.terminate()');
+  }
 });
 
 /** Peak resident memory of a process so far (VmHWM), in bytes. */
