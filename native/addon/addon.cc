@@ -512,7 +512,8 @@ Napi::Value ProcessWrap::Read(const Napi::CallbackInfo& info) {
   auto program = program_;
   auto cancel = cancel_;
   auto* worker = new OpWorker(env, [program, cancel, maxBytes]() {
-    auto r = program->Read(maxBytes, cancel.get());
+    // 50 ms at most per read: a quiet program must not hold a pool thread that fs calls need.
+    auto r = program->Read(maxBytes, cancel.get(), 50);
     auto v = std::make_shared<capwire::ProgramOutput>(std::move(r.value));
     return Reply{r.status, [v](Napi::Env env) {
                    Napi::Object o = Napi::Object::New(env);

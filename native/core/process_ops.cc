@@ -130,7 +130,7 @@ void RunningProgram::KillAndReap() {
   reaped_ = true;
 }
 
-Result<ProgramOutput> RunningProgram::Read(size_t maxBytes, const CancelToken* cancel) {
+Result<ProgramOutput> RunningProgram::Read(size_t maxBytes, const CancelToken* cancel, int64_t maxWaitMs) {
   using R = Result<ProgramOutput>;
   std::lock_guard<std::mutex> lock(mu_);
   auto fail = [&](Status s) {
@@ -144,6 +144,7 @@ Result<ProgramOutput> RunningProgram::Read(size_t maxBytes, const CancelToken* c
   if (!failure_.ok()) return R::Fail(failure_);
   ProgramOutput out;
   size_t budget = std::max<size_t>(maxBytes, 1);
+  const int64_t waitUntil = maxWaitMs >= INT64_MAX / 2 ? INT64_MAX : NowMs() + std::max<int64_t>(maxWaitMs, 0);
 
   // Reads what the pipe holds, up to the budget. False when the budget is spent.
   auto drain = [&](UniqueFd* fd, std::vector<uint8_t>* sink) -> bool {
@@ -209,6 +210,7 @@ Result<ProgramOutput> RunningProgram::Read(size_t maxBytes, const CancelToken* c
       return R::Of(std::move(out));
     }
     if (spent || !out.stdoutData.empty() || !out.stderrData.empty()) return R::Of(std::move(out));
+    if (NowMs() >= waitUntil) return R::Of(std::move(out));  // nothing yet: the caller asks again
   }
 }
 

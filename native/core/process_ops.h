@@ -60,10 +60,12 @@ class RunningProgram {
   RunningProgram(const RunningProgram&) = delete;
   RunningProgram& operator=(const RunningProgram&) = delete;
 
-  // Waits until there is output (at most maxBytes of stdout plus stderr) or the
-  // program has exited. Deadline passed -> TIMEOUT, cancel -> CANCELLED; both
-  // kill the process group first. Safe to call from any one thread at a time.
-  Result<ProgramOutput> Read(size_t maxBytes, const CancelToken* cancel);
+  // Waits until there is output (at most maxBytes of stdout plus stderr), the
+  // program has exited, or maxWaitMs passed (then the output may be empty; a
+  // short wait keeps a quiet program from holding a worker thread).
+  // Deadline passed -> TIMEOUT, cancel -> CANCELLED; both kill the process
+  // group first. Safe to call from any one thread at a time.
+  Result<ProgramOutput> Read(size_t maxBytes, const CancelToken* cancel, int64_t maxWaitMs = INT64_MAX);
 
   pid_t pid() const { return pid_; }
 

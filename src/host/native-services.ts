@@ -125,7 +125,8 @@ function spawnStream(engine: NativeEngine): Handler {
           yield { stdout, stderr, exitCode, ...(signal ? { signal } : {}) };
           return;
         }
-        yield { stdout, stderr };
+        // An empty read only means "nothing within 50 ms": ask again without sending anything.
+        if (stdout.byteLength > 0 || stderr.byteLength > 0) yield { stdout, stderr };
       }
     } finally {
       context.signal.removeEventListener('abort', onAbort);

@@ -31,7 +31,7 @@ export interface ProcessOutput {
 /** A program started by startProcess; the process group is killed by close(), an abort, or garbage collection. */
 export interface NativeProcess {
   readonly pid: number;
-  /** Waits for output (at most maxBytes) or the exit. TIMEOUT / CANCELLED outcomes kill the group. */
+  /** Waits up to 50 ms for output (at most maxBytes; may be empty) or the exit. TIMEOUT / CANCELLED outcomes kill the group. */
   read(maxBytes: number): Promise<{ code: 'OK'; result: ProcessOutput } | Exclude<NativeOutcome, { code: 'OK' }>>;
   /** Kills the process group (if still running) and frees the pipes. Idempotent. */
   close(): void;
