@@ -12,6 +12,14 @@ struct capwire_engine {
   std::shared_ptr<capwire::Engine> engine;
 };
 
+struct capwire_cancel {
+  capwire::CancelToken token;
+};
+
+struct capwire_process {
+  std::unique_ptr<capwire::RunningProgram> program;
+};
+
 namespace {
 
 using capwire::Code;
@@ -177,25 +185,41 @@ capwire_code capwire_os_info_get(const capwire_engine* e, const char* origin, ca
   return Fill(status, r.status);
 }
 
+// Shared by spawn and start: the C arguments as SpawnParams (false: a NULL where data was promised).
+static bool ToSpawnParams(const char* program, const char* const* args, size_t nargs, const uint8_t* stdin_data,
+                   size_t stdin_len, uint64_t timeout_ms, capwire::SpawnParams* p, const char** bad) {
+  if (args == nullptr && nargs != 0) return *bad = "args", false;
+  if (stdin_data == nullptr && stdin_len != 0) return *bad = "stdin_data", false;
+  p->program = program;
+  for (size_t i = 0; i < nargs; ++i) {
+    if (args[i] == nullptr) return *bad = "an argument", false;
+    p->args.emplace_back(args[i]);
+  }
+  if (stdin_len != 0) p->stdinData.assign(stdin_data, stdin_data + stdin_len);
+  if (timeout_ms != 0) p->timeoutMs = timeout_ms;
+  return true;
+}
+
 capwire_code capwire_process_spawn(const capwire_engine* e, const char* origin, const char* program,
                                    const char* const* args, size_t nargs, const uint8_t* stdin_data, size_t stdin_len,
                                    uint64_t timeout_ms, capwire_spawn_result* out, capwire_status* status) {
+  return capwire_process_spawn_cancellable(e, origin, program, args, nargs, stdin_data, stdin_len, timeout_ms,
+                                           nullptr, out, status);
+}
+
+capwire_code capwire_process_spawn_cancellable(const capwire_engine* e, const char* origin, const char* program,
+                                               const char* const* args, size_t nargs, const uint8_t* stdin_data,
+                                               size_t stdin_len, uint64_t timeout_ms, const capwire_cancel* cancel,
+                                               capwire_spawn_result* out, capwire_status* status) {
   CAPWIRE_REQUIRE(e, "engine");
   CAPWIRE_REQUIRE(origin, "origin");
   CAPWIRE_REQUIRE(program, "program");
   CAPWIRE_REQUIRE(out, "out");
-  if (args == nullptr && nargs != 0) return Invalid(status, "args");
-  if (stdin_data == nullptr && stdin_len != 0) return Invalid(status, "stdin_data");
   std::memset(out, 0, sizeof(*out));
   capwire::SpawnParams p;
-  p.program = program;
-  for (size_t i = 0; i < nargs; ++i) {
-    if (args[i] == nullptr) return Invalid(status, "an argument");
-    p.args.emplace_back(args[i]);
-  }
-  if (stdin_len != 0) p.stdinData.assign(stdin_data, stdin_data + stdin_len);
-  if (timeout_ms != 0) p.timeoutMs = timeout_ms;
-  auto r = e->engine->Spawn(origin, p);
+  const char* bad = nullptr;
+  if (!ToSpawnParams(program, args, nargs, stdin_data, stdin_len, timeout_ms, &p, &bad)) return Invalid(status, bad);
+  auto r = e->engine->Spawn(origin, p, cancel != nullptr ? &cancel->token : nullptr);
   if (r.ok()) {
     out->exit_code = r.value.exitCode;
     out->signal = r.value.signal.empty() ? nullptr : Dup(r.value.signal);
@@ -203,6 +227,62 @@ capwire_code capwire_process_spawn(const capwire_engine* e, const char* origin, 
     out->err = ToBytes(r.value.stderrData);
   }
   return Fill(status, r.status);
+}
+
+capwire_cancel* capwire_cancel_new(void) { return new (std::nothrow) capwire_cancel(); }
+
+void capwire_cancel_request(capwire_cancel* cancel) {
+  if (cancel != nullptr) cancel->token.Cancel();
+}
+
+void capwire_cancel_free(capwire_cancel* cancel) { delete cancel; }
+
+capwire_code capwire_process_start(const capwire_engine* e, const char* origin, const char* program,
+                                   const char* const* args, size_t nargs, const uint8_t* stdin_data, size_t stdin_len,
+                                   uint64_t timeout_ms, capwire_process** out, capwire_status* status) {
+  CAPWIRE_REQUIRE(e, "engine");
+  CAPWIRE_REQUIRE(origin, "origin");
+  CAPWIRE_REQUIRE(program, "program");
+  CAPWIRE_REQUIRE(out, "out");
+  *out = nullptr;
+  capwire::SpawnParams p;
+  const char* bad = nullptr;
+  if (!ToSpawnParams(program, args, nargs, stdin_data, stdin_len, timeout_ms, &p, &bad)) return Invalid(status, bad);
+  auto r = e->engine->StartProgram(origin, p);
+  if (r.ok()) {
+    *out = new (std::nothrow) capwire_process{std::move(r.value)};
+    if (*out == nullptr) return Fill(status, Status::Error(Code::kInternal, "process.spawnStream: out of memory"));
+  }
+  return Fill(status, r.status);
+}
+
+capwire_code capwire_process_read(capwire_process* process, size_t max_bytes, int max_wait_ms,
+                                  const capwire_cancel* cancel, capwire_process_output* out, capwire_status* status) {
+  CAPWIRE_REQUIRE(process, "process");
+  CAPWIRE_REQUIRE(out, "out");
+  std::memset(out, 0, sizeof(*out));
+  auto r = process->program->Read(max_bytes, cancel != nullptr ? &cancel->token : nullptr,
+                                  max_wait_ms < 0 ? INT64_MAX : max_wait_ms);
+  if (r.ok()) {
+    out->out = ToBytes(r.value.stdoutData);
+    out->err = ToBytes(r.value.stderrData);
+    out->exited = r.value.exited ? 1 : 0;
+    out->exit_code = r.value.exitCode;
+    out->signal = r.value.signal.empty() ? nullptr : Dup(r.value.signal);
+  }
+  return Fill(status, r.status);
+}
+
+int capwire_process_pid(const capwire_process* process) { return process != nullptr ? process->program->pid() : -1; }
+
+void capwire_process_close(capwire_process* process) { delete process; }
+
+void capwire_process_output_free(capwire_process_output* o) {
+  if (o == nullptr) return;
+  std::free(o->signal);
+  capwire_bytes_free(&o->out);
+  capwire_bytes_free(&o->err);
+  o->signal = nullptr;
 }
 
 capwire_code capwire_net_connect(const capwire_engine* e, const char* origin, const char* host, int port,

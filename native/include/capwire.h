@@ -120,6 +120,47 @@ capwire_code capwire_process_spawn(const capwire_engine* engine, const char* ori
                                    const char* const* args, size_t nargs, const uint8_t* stdin_data,
                                    size_t stdin_len, uint64_t timeout_ms, capwire_spawn_result* out,
                                    capwire_status* status);
+/* Cancellation. A token is passed to an operation and may be cancelled from any
+ * thread; the operation then stops within about 20 ms (a running program's
+ * process group is killed) and returns CAPWIRE_CANCELLED. */
+typedef struct capwire_cancel capwire_cancel;
+capwire_cancel* capwire_cancel_new(void);
+void capwire_cancel_request(capwire_cancel* cancel);
+/* Only after every operation using the token has returned. */
+void capwire_cancel_free(capwire_cancel* cancel);
+
+/* capwire_process_spawn with a cancel token (NULL: not cancellable). */
+capwire_code capwire_process_spawn_cancellable(const capwire_engine* engine, const char* origin, const char* program,
+                                               const char* const* args, size_t nargs, const uint8_t* stdin_data,
+                                               size_t stdin_len, uint64_t timeout_ms, const capwire_cancel* cancel,
+                                               capwire_spawn_result* out, capwire_status* status);
+
+/* A program started for reading its output piece by piece (checked exactly like
+ * capwire_process_spawn). Nothing is buffered beyond what a read returns, so a
+ * host that stops reading stops the program at a full pipe. */
+typedef struct capwire_process capwire_process;
+
+typedef struct capwire_process_output {
+  capwire_bytes out;
+  capwire_bytes err;
+  int exited;     /* 1 on the last piece: the program ended and its output was read */
+  int exit_code;  /* when exited; -1 when killed by a signal */
+  char* signal;   /* when exited by a signal: "SIGKILL", ... else NULL */
+} capwire_process_output;
+
+capwire_code capwire_process_start(const capwire_engine* engine, const char* origin, const char* program,
+                                   const char* const* args, size_t nargs, const uint8_t* stdin_data, size_t stdin_len,
+                                   uint64_t timeout_ms, capwire_process** out, capwire_status* status);
+/* Waits up to max_wait_ms (< 0: no limit) for output (at most max_bytes) or the
+ * exit; the output may be empty. TIMEOUT or CANCELLED kill the process group. */
+capwire_code capwire_process_read(capwire_process* process, size_t max_bytes, int max_wait_ms,
+                                  const capwire_cancel* cancel, capwire_process_output* out, capwire_status* status);
+/* The program's pid (also its process group id). */
+int capwire_process_pid(const capwire_process* process);
+/* Kills the process group if the program still runs, reaps it, frees. NULL is fine. */
+void capwire_process_close(capwire_process* process);
+void capwire_process_output_free(capwire_process_output* out);
+
 /* Policy check only; when granted returns CAPWIRE_UNKNOWN_METHOD (streams come later). */
 capwire_code capwire_net_connect(const capwire_engine* engine, const char* origin, const char* host, int port,
                                  capwire_status* status);
