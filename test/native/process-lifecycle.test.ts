@@ -2,13 +2,14 @@
 // process.spawn and a closed startProcess handle kill the whole process group,
 // a stream reader that stops reading stops the program at a full pipe, and
 // starting and stopping many programs leaves the fd table as it was.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type NativeEngine, type NativeOutcome, type NativeProcess, openEngine } from '../../src/native/binding.js';
 import { type PolicyRule, encodePolicyBlob } from '../../src/native/policy-blob.js';
+import { openFds, processAlive, waitFor } from '../helpers/processes.js';
 
 const MAIN = 'app://main';
 const test = suite('native process lifecycle');
@@ -29,33 +30,10 @@ test.after(() => {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Alive means a /proc entry that is not a zombie (an orphan's zombie may wait for a busy init). */
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (condition()) return true;
-    await sleep(10);
-  }
-  return condition();
-}
-
 /** Reads a pid a child wrote to a file once it appears. */
 async function pidFrom(file: string): Promise<number> {
   assert.ok(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n'), 5000), `${file} was written`);
   return Number(readFileSync(file, 'utf8').trim());
-}
-
-export function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
 }
 
 function started(outcome: ReturnType<NativeEngine['startProcess']>): NativeProcess {

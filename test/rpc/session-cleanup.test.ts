@@ -2,7 +2,7 @@
 // policy engine, a page that goes away mid process.spawn or mid
 // process.spawnStream gets its programs killed (process group included), and
 // opening and dropping many sessions returns the host's fd table to where it was.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createPolicyHost, type PolicyHost } from '../../src/host/create.js';
 import type { AuditEvent } from '../../src/host/session.js';
 import { parsePolicy } from '../../src/policy/policy.js';
 import { WebSocketTransport } from '../../src/transport/websocket.js';
+import { openFds, processAlive, waitFor } from '../helpers/processes.js';
 import { rejectsWith, sleep } from '../helpers/rpc.js';
 
 const ORIGIN = 'app://main';
@@ -56,24 +57,6 @@ test.after(async () => {
 
 const connect = async () => Client.connect(await WebSocketTransport.connect(url, { WebSocket }));
 
-function processAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (condition()) return true;
-    await sleep(10);
-  }
-  return condition();
-}
-
-const openFds = () => readdirSync('/proc/self/fd').length;
 const text = (base64: unknown) => Buffer.from(String(base64 ?? ''), 'base64').toString();
 
 /** Starts `sh -c script` as a stream and returns its pid, which the script prints first on stderr. */
