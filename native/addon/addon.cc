@@ -169,6 +169,58 @@ struct AddonData {
   Napi::FunctionReference cancelClass;
 };
 
+// ---------------------------------------------------------------- process.spawn
+
+// process.spawn without holding a pool thread for the program's lifetime (a
+// page could otherwise starve every fs call of every session with a few
+// sleeping programs): the program runs from a RunningProgram read in slices of
+// at most 50 ms, each slice its own pool task; the output cap is checked here.
+struct SpawnRun {
+  std::shared_ptr<capwire::RunningProgram> program;
+  std::shared_ptr<capwire::CancelToken> cancel;  // may be null
+  uint64_t maxOutputBytes = 0;
+  std::string ctx;
+  capwire::SpawnResult result;
+  Napi::Promise::Deferred deferred;
+};
+
+class SpawnSliceWorker : public Napi::AsyncWorker {
+ public:
+  SpawnSliceWorker(Napi::Env env, std::shared_ptr<SpawnRun> run)
+      : Napi::AsyncWorker(env, "capwire.spawn"), run_(std::move(run)) {}
+  void Execute() override {
+    auto piece = run_->program->Read(256 * 1024, run_->cancel.get(), 50);
+    status_ = piece.status;
+    if (!status_.ok()) return;
+    exited_ = piece.value.exited;
+    status_ = capwire::CollectOutput(&run_->result, std::move(piece.value), run_->maxOutputBytes, run_->ctx);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (!status_.ok()) {
+      run_->program.reset();  // kills and reaps the group (over the output cap) or reaps it (already killed)
+      run_->deferred.Resolve(StatusObject(env, status_));
+    } else if (exited_) {
+      const capwire::SpawnResult& v = run_->result;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("exitCode", v.exitCode);
+      if (!v.signal.empty()) o.Set("signal", v.signal);
+      o.Set("stdout", ToBuffer(env, v.stdoutData));
+      o.Set("stderr", ToBuffer(env, v.stderrData));
+      run_->deferred.Resolve(OkObject(env, o));
+    } else {
+      (new SpawnSliceWorker(env, run_))->Queue();
+    }
+  }
+  void OnError(const Napi::Error& e) override { run_->deferred.Reject(e.Value()); }
+
+ private:
+  std::shared_ptr<SpawnRun> run_;
+  Status status_;
+  bool exited_ = false;
+};
+
 // ---------------------------------------------------------------- cancel token
 
 // `new CancelToken()`; pass it as call()'s fourth argument, then cancel() from
@@ -417,18 +469,17 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       };
     } else if (method == "process.spawn") {
       capwire::SpawnParams sp = SpawnParamsFrom(p);
-      job = [e, origin, sp, cancel]() {
-        auto r = e->Spawn(origin, sp, cancel.get());
-        auto v = std::make_shared<capwire::SpawnResult>(std::move(r.value));
-        return Reply{r.status, [v](Napi::Env env) {
-                       Napi::Object o = Napi::Object::New(env);
-                       o.Set("exitCode", v->exitCode);
-                       if (!v->signal.empty()) o.Set("signal", v->signal);
-                       o.Set("stdout", ToBuffer(env, v->stdoutData));
-                       o.Set("stderr", ToBuffer(env, v->stderrData));
-                       return o;
-                     }};
-      };
+      if (p.failed()) return Resolved(env, StatusObject(env, p.error()));
+      if (cancel && cancel->cancelled()) return Resolved(env, StatusObject(env, CancelledStatus(method)));
+      auto started = e->StartProgram(origin, sp, "process.spawn");  // the check, then posix_spawn: both quick
+      if (!started.ok()) return Resolved(env, StatusObject(env, started.status));
+      auto run = std::make_shared<SpawnRun>(SpawnRun{std::move(started.value), cancel,
+                                                     e->policy().limits().maxSpawnOutputBytes,
+                                                     "process.spawn " + sp.program, {},
+                                                     Napi::Promise::Deferred::New(env)});
+      Napi::Promise promise = run->deferred.Promise();
+      (new SpawnSliceWorker(env, run))->Queue();
+      return promise;
     } else if (method == "net.connect") {
       p.AllowOnly({"host", "port"});
       std::string host = p.String("host");

@@ -412,8 +412,9 @@ Result<SpawnResult> Engine::Spawn(std::string_view origin, const SpawnParams& p,
   return RunProgram(req.value, policy_->limits().maxSpawnOutputBytes, request, cancel);
 }
 
-Result<std::unique_ptr<RunningProgram>> Engine::StartProgram(std::string_view origin, const SpawnParams& p) const {
-  std::string request = "process.spawnStream " + p.program;
+Result<std::unique_ptr<RunningProgram>> Engine::StartProgram(std::string_view origin, const SpawnParams& p,
+                                                             std::string_view method) const {
+  std::string request = std::string(method) + " " + p.program;
   auto req = PrepareSpawn(origin, p, request);
   if (!req.ok()) return Result<std::unique_ptr<RunningProgram>>::Fail(req.status);
   return RunningProgram::Start(req.value, request);

@@ -68,8 +68,10 @@ class Engine {
   // Runs the program to its end; cancel (may be null) kills it early.
   Result<SpawnResult> Spawn(std::string_view origin, const SpawnParams& params,
                             const CancelToken* cancel = nullptr) const;
-  // Starts the program for reading piece by piece (a stream of its output).
-  Result<std::unique_ptr<RunningProgram>> StartProgram(std::string_view origin, const SpawnParams& params) const;
+  // Starts the program for reading piece by piece (a stream of its output);
+  // `method` names the request in messages and audit records.
+  Result<std::unique_ptr<RunningProgram>> StartProgram(std::string_view origin, const SpawnParams& params,
+                                                       std::string_view method = "process.spawnStream") const;
   Status NetConnect(std::string_view origin, const std::string& host, int64_t port) const;
 
  private:

@@ -214,6 +214,22 @@ Result<ProgramOutput> RunningProgram::Read(size_t maxBytes, const CancelToken* c
   }
 }
 
+Status CollectOutput(SpawnResult* res, ProgramOutput&& out, uint64_t maxOutputBytes, const std::string& ctx) {
+  res->stdoutData.insert(res->stdoutData.end(), out.stdoutData.begin(), out.stdoutData.end());
+  res->stderrData.insert(res->stderrData.end(), out.stderrData.begin(), out.stderrData.end());
+  for (auto [name, size] : {std::pair{"stdout", res->stdoutData.size()}, std::pair{"stderr", res->stderrData.size()}}) {
+    if (size > maxOutputBytes) {
+      return Status::Error(Code::kPayloadTooLarge, ctx + ": " + name + " exceeded " + std::to_string(maxOutputBytes) +
+                                                       " bytes (the process group was killed; raise maxSpawnOutputBytes)");
+    }
+  }
+  if (out.exited) {
+    res->exitCode = out.exitCode;
+    res->signal = std::move(out.signal);
+  }
+  return Status::Ok();
+}
+
 Result<SpawnResult> RunProgram(const SpawnRequest& req, uint64_t maxOutputBytes, const std::string& ctx,
                                const CancelToken* cancel) {
   using R = Result<SpawnResult>;
@@ -224,21 +240,10 @@ Result<SpawnResult> RunProgram(const SpawnRequest& req, uint64_t maxOutputBytes,
   for (;;) {
     auto piece = program.Read(256 * 1024, cancel);
     if (!piece.ok()) return R::Fail(piece.status);
-    ProgramOutput& out = piece.value;
-    res.stdoutData.insert(res.stdoutData.end(), out.stdoutData.begin(), out.stdoutData.end());
-    res.stderrData.insert(res.stderrData.end(), out.stderrData.begin(), out.stderrData.end());
-    for (auto [name, size] : {std::pair{"stdout", res.stdoutData.size()}, std::pair{"stderr", res.stderrData.size()}}) {
-      if (size > maxOutputBytes) {
-        return R::Fail(Status::Error(Code::kPayloadTooLarge,
-                                     ctx + ": " + name + " exceeded " + std::to_string(maxOutputBytes) +
-                                         " bytes (the process group was killed; raise maxSpawnOutputBytes)"));
-      }
-    }
-    if (out.exited) {
-      res.exitCode = out.exitCode;
-      res.signal = std::move(out.signal);
-      return R::Of(std::move(res));
-    }
+    bool exited = piece.value.exited;
+    Status s = CollectOutput(&res, std::move(piece.value), maxOutputBytes, ctx);
+    if (!s.ok()) return R::Fail(s);
+    if (exited) return R::Of(std::move(res));
   }
 }
 

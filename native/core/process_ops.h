@@ -86,6 +86,10 @@ class RunningProgram {
   Status failure_;  // sticky: once failed, every later Read says so
 };
 
+// Adds one piece to a collected result: PAYLOAD_TOO_LARGE once stdout or
+// stderr exceeds maxOutputBytes; the exit status when the piece is the last.
+Status CollectOutput(SpawnResult* result, ProgramOutput&& piece, uint64_t maxOutputBytes, const std::string& ctx);
+
 // Runs a program to its end, collecting its output. Timeout -> TIMEOUT,
 // cancel -> CANCELLED, stdout or stderr beyond maxOutputBytes ->
 // PAYLOAD_TOO_LARGE; each kills the whole process group with SIGKILL.

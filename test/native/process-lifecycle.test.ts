@@ -129,6 +129,18 @@ test('a streamed program past its timeout is killed: TIMEOUT', async () => {
   program.close();
 });
 
+test('programs waiting in process.spawn hold no pool thread: other calls are served meanwhile', async () => {
+  // Twice the pool size (4) of quiet programs: held threads would queue the call below behind them.
+  const sleepers = Array.from({ length: 8 }, () => engine.call(MAIN, 'process.spawn', { program: '/bin/sh', args: ['-c', 'sleep 1'] }));
+  let sleepersDone = 0;
+  for (const sleeper of sleepers) void sleeper.then(() => sleepersDone++);
+  await sleep(100);
+  const echo = await engine.call(MAIN, 'process.spawn', { program: '/bin/echo', args: ['served'] });
+  assert.is(echo.code, 'OK');
+  assert.is(sleepersDone, 0, 'served while all eight programs were still sleeping');
+  for (const outcome of await Promise.all(sleepers)) assert.is(outcome.code, 'OK');
+});
+
 test('starting and stopping 200 programs leaves no fd and no child behind', async () => {
   // Warm up: the first calls may open fds that live for the process (thread pool, signal pipes).
   started(engine.startProcess(MAIN, { program: '/bin/echo', args: ['warm'] })).close();
