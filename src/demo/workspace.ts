@@ -28,7 +28,7 @@ export function prepareWorkspace(dir: string): string {
   return realpathSync(root);
 }
 
-/** The default grants: the workspace (but private/), LANG, os.info, /bin/echo and ping. */
+/** The default grants: the workspace (but private/), LANG, os.info, /bin/echo, /usr/bin/yes (a stream that never ends) and ping. */
 export function demoManifest(workspace: string, origin: string): Manifest {
   const origins = [origin];
   return {
@@ -38,7 +38,7 @@ export function demoManifest(workspace: string, origin: string): Manifest {
       { capability: 'fs.write', origins, paths: [workspace] },
       { capability: 'env.read', origins, names: ['LANG'] },
       { capability: 'os.info', origins },
-      { capability: 'process.spawn', origins, programs: ['/bin/echo'] },
+      { capability: 'process.spawn', origins, programs: ['/bin/echo', '/usr/bin/yes'] },
       { capability: 'sys.ping', origins },
     ],
     deny: [

@@ -7,7 +7,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -237,6 +237,37 @@ test('the UI: workspace and policy shown, file editor saves, echo runs, denials 
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, 'demo.png'), fullPage: true });
   console.log(`  screenshot: ${join(OUTPUT, 'demo.png')}`);
+});
+
+/** Pids of running programs whose argv is exactly `argv` (found through /proc). */
+function pidsRunning(argv: string[]): number[] {
+  const wanted = argv.join('\0') + '\0';
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+test('the UI streams /usr/bin/yes with process.spawnStream; Stop cancels the stream and the program is killed', async () => {
+  const word = `capwire-e2e-${process.pid}`;
+  await page.fill('#yes-word', word);
+  await page.click('#start-yes');
+  await page.waitForFunction(() => /running\n\d+ chunks, [1-9]\d*\.\d MiB/.test(document.getElementById('yes-output')!.textContent ?? ''), undefined, { timeout: 20_000 });
+  assert.match((await page.textContent('#yes-output')) ?? '', new RegExp(`last line: ${word}`));
+  const pids = pidsRunning(['/usr/bin/yes', word]);
+  assert.is(pids.length, 1, 'exactly one yes runs for the page');
+  await page.click('#stop-yes');
+  await page.waitForFunction(() => (document.getElementById('yes-output')!.textContent ?? '').includes('stopped (the stream was cancelled'));
+  const until = Date.now() + 5000;
+  while (pidsRunning(['/usr/bin/yes', word]).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(pidsRunning(['/usr/bin/yes', word]), [], 'Stop killed the program');
+  assert.ok(await page.isEnabled('#start-yes'));
 });
 
 test('the browser build also loads as a module Web Worker under the CSP (no DOM or Node globals at load)', async () => {

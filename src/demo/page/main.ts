@@ -300,6 +300,54 @@ class FileBrowser {
 
 // ---------- program, allowed and denied calls ----------
 
+/** Start/Stop for process.spawnStream of /usr/bin/yes: bytes, rate and the last line, refreshed as chunks arrive. */
+function wireProgramStream(client: Client): void {
+  const output = $('yes-output');
+  const start = $('start-yes') as HTMLButtonElement;
+  const stop = $('stop-yes') as HTMLButtonElement;
+  let controller: AbortController | undefined;
+  start.addEventListener('click', () => {
+    const word = ($('yes-word') as HTMLInputElement).value.trim() || 'y';
+    controller = new AbortController();
+    const { signal } = controller;
+    start.disabled = true;
+    stop.disabled = false;
+    output.className = 'output';
+    const began = performance.now();
+    let bytes = 0;
+    let chunks = 0;
+    let lastLine = '';
+    const report = (state: string) => {
+      const seconds = (performance.now() - began) / 1000;
+      output.textContent = `process.spawnStream /usr/bin/yes ${word}: ${state}\n${chunks} chunks, ` +
+        `${(bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(1)} s (${(bytes / 1048576 / Math.max(seconds, 0.001)).toFixed(1)} MiB/s)\nlast line: ${lastLine}`;
+    };
+    void (async () => {
+      try {
+        for await (const piece of client.stream('process.spawnStream', { program: '/usr/bin/yes', args: [word] }, { signal, timeoutMs: 120_000 })) {
+          const data = fromBase64(String(piece['stdout'] ?? ''));
+          bytes += data.byteLength;
+          chunks++;
+          const text = utf8.decode(data.subarray(Math.max(0, data.byteLength - 200)));
+          const lines = text.split('\n');
+          lines.pop(); // a chunk may end mid-line: show the last complete one
+          lastLine = lines.filter(Boolean).at(-1) ?? lastLine;
+          if (chunks % 16 === 1) report('running');
+        }
+        report('the program ended');
+        output.classList.add('ok');
+      } catch (error) {
+        report(signal.aborted ? 'stopped (the stream was cancelled and the program killed)' : describeError(error));
+        output.classList.add(signal.aborted ? 'ok' : 'bad');
+      } finally {
+        start.disabled = false;
+        stop.disabled = true;
+      }
+    })();
+  });
+  stop.addEventListener('click', () => controller?.abort());
+}
+
 function wireButtons(client: Client, info: DemoInfo): void {
   $('run-echo').addEventListener('click', () => {
     const args = ($('echo-args') as HTMLInputElement).value.split(/\s+/).filter(Boolean);
@@ -308,6 +356,8 @@ function wireButtons(client: Client, info: DemoInfo): void {
       return `exit ${result.exitCode ?? 0}\nstdout: ${utf8.decode(fromBase64(result.stdout ?? ''))}stderr: ${utf8.decode(fromBase64(result.stderr ?? ''))}`;
     });
   });
+
+  wireProgramStream(client);
 
   const ws = info.workspace;
   const allowed: [string, string, object][] = [
