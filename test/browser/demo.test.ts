@@ -268,6 +268,9 @@ test('the UI streams /usr/bin/yes with process.spawnStream; Stop cancels the str
   while (pidsRunning(['/usr/bin/yes', word]).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(pidsRunning(['/usr/bin/yes', word]), [], 'Stop killed the program');
   assert.ok(await page.isEnabled('#start-yes'));
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: join(OUTPUT, 'demo-stream.png'), fullPage: true });
+  console.log(`  screenshot: ${join(OUTPUT, 'demo-stream.png')}`);
 });
 
 test('the browser build also loads as a module Web Worker under the CSP (no DOM or Node globals at load)', async () => {
