@@ -87,13 +87,19 @@ test('cancelling mid-stream stops the reads on the host', async () => {
   assert.ok(seen < 20);
 });
 
-test('each chunk is checked again: a directory swapped for a symlink mid-stream ends the stream with PERMISSION_DENIED', async () => {
+test('each chunk is checked again: a directory link retargeted outside mid-stream ends the stream with PERMISSION_DENIED', async () => {
   const { mkdirSync, writeFileSync } = await import('node:fs');
-  mkdirSync(join(dir, 'data'));
+  // data -> data-real (inside the root) is swapped atomically for data -> outside: a
+  // rename over a symlink leaves no moment without "data", so the next chunk's
+  // native resolution always sees one link or the other (a directory rename
+  // would leave a NOT_FOUND window for a read already running on the pool).
+  mkdirSync(join(dir, 'data-real'));
+  symlinkSync('data-real', join(dir, 'data'));
   mkdirSync(join(dir, '..', `${dir.split('/').at(-1)}-outside`), { recursive: true });
   const outside = join(dir, '..', `${dir.split('/').at(-1)}-outside`);
-  writeFileSync(join(outside, 'f.bin'), Buffer.alloc(4 * MiB, 9));
-  writeFileSync(join(dir, 'data', 'f.bin'), Buffer.alloc(4 * MiB, 1));
+  // More 1 MiB chunks than the initial credit (8), so the host cannot have read them all before the swap.
+  writeFileSync(join(outside, 'f.bin'), Buffer.alloc(12 * MiB, 9));
+  writeFileSync(join(dir, 'data-real', 'f.bin'), Buffer.alloc(12 * MiB, 1));
   const client = await clients.clientFor(ORIGIN);
   const seen: number[] = [];
   const error = await rejectsWith(
@@ -101,8 +107,8 @@ test('each chunk is checked again: a directory swapped for a symlink mid-stream 
       for await (const chunk of client.stream('fs.readFileStream', { path: join(dir, 'data', 'f.bin') })) {
         seen.push(Buffer.from(chunk['data'] as string, 'base64')[0]!);
         if (seen.length === 1) {
-          renameSync(join(dir, 'data'), join(dir, 'data-old'));
-          symlinkSync(outside, join(dir, 'data'));
+          symlinkSync(outside, join(dir, 'data-swap'));
+          renameSync(join(dir, 'data-swap'), join(dir, 'data'));
         }
       }
     })(),
