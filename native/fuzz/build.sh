@@ -16,7 +16,8 @@ objs=()
 for src in "${core[@]}"; do
   obj="$out/obj/$(basename "${src%.cc}").o"
   mkdir -p "$out/obj"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
+  # Rebuild when the source or any core header changed (a stale object links against old declarations).
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find native/core native/include -name '*.h' -newer "$obj" -print -quit)" ]; then
     "$CXX" "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=fuzzer-no-link,address,undefined}" -c "$src" -o "$obj"
   fi
   objs+=("$obj")
