@@ -179,7 +179,6 @@ struct SpawnRun {
   std::shared_ptr<capwire::RunningProgram> program;
   std::shared_ptr<capwire::CancelToken> cancel;  // may be null
   uint64_t maxOutputBytes = 0;
-  std::string ctx;
   capwire::SpawnResult result;
   Napi::Promise::Deferred deferred;
 };
@@ -193,7 +192,8 @@ class SpawnSliceWorker : public Napi::AsyncWorker {
     status_ = piece.status;
     if (!status_.ok()) return;
     exited_ = piece.value.exited;
-    status_ = capwire::CollectOutput(&run_->result, std::move(piece.value), run_->maxOutputBytes, run_->ctx);
+    status_ = capwire::CollectOutput(&run_->result, std::move(piece.value), run_->maxOutputBytes,
+                                     run_->program->context());
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -249,9 +249,6 @@ class CancelTokenWrap : public Napi::ObjectWrap<CancelTokenWrap> {
 // its handle.
 class ProcessWrap : public Napi::ObjectWrap<ProcessWrap> {
  public:
-  struct Handle {
-    std::shared_ptr<capwire::RunningProgram> program;
-  };
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeProcess",
                        {InstanceMethod<&ProcessWrap::Read>("read"), InstanceMethod<&ProcessWrap::Close>("close"),
@@ -259,7 +256,7 @@ class ProcessWrap : public Napi::ObjectWrap<ProcessWrap> {
   }
   explicit ProcessWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProcessWrap>(info) {
     if (info.Length() == 1 && info[0].IsExternal()) {
-      program_ = info[0].As<Napi::External<Handle>>().Data()->program;
+      program_ = *info[0].As<Napi::External<std::shared_ptr<capwire::RunningProgram>>>().Data();
       pid_ = program_->pid();
     } else {
       Napi::TypeError::New(info.Env(), "NativeProcess: use engine.startProcess()").ThrowAsJavaScriptException();
@@ -474,8 +471,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       auto started = e->StartProgram(origin, sp, "process.spawn");  // the check, then posix_spawn: both quick
       if (!started.ok()) return Resolved(env, StatusObject(env, started.status));
       auto run = std::make_shared<SpawnRun>(SpawnRun{std::move(started.value), cancel,
-                                                     e->policy().limits().maxSpawnOutputBytes,
-                                                     "process.spawn " + sp.program, {},
+                                                     e->policy().limits().maxSpawnOutputBytes, {},
                                                      Napi::Promise::Deferred::New(env)});
       Napi::Promise promise = run->deferred.Promise();
       (new SpawnSliceWorker(env, run))->Queue();
@@ -545,8 +541,8 @@ Napi::Value EngineWrap::StartProcess(const Napi::CallbackInfo& info) {
   if (p.failed()) return StatusObject(env, p.error());
   auto r = engine_->StartProgram(origin, sp);
   if (!r.ok()) return StatusObject(env, r.status);
-  ProcessWrap::Handle handle{std::shared_ptr<capwire::RunningProgram>(std::move(r.value))};
-  auto ext = Napi::External<ProcessWrap::Handle>::New(env, &handle);
+  std::shared_ptr<capwire::RunningProgram> program(std::move(r.value));
+  auto ext = Napi::External<std::shared_ptr<capwire::RunningProgram>>::New(env, &program);
   Napi::Object result = Napi::Object::New(env);
   result.Set("process", env.GetInstanceData<AddonData>()->processClass.New({ext}));
   return OkObject(env, result);

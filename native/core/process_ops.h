@@ -68,6 +68,8 @@ class RunningProgram {
   Result<ProgramOutput> Read(size_t maxBytes, const CancelToken* cancel, int64_t maxWaitMs = INT64_MAX);
 
   pid_t pid() const { return pid_; }
+  // What this program is called in messages ("process.spawn /bin/echo").
+  const std::string& context() const { return ctx_; }
 
  private:
   RunningProgram() = default;

@@ -85,15 +85,8 @@ class Engine implements NativeEngine {
   startProcess(origin: string, params: Record<string, unknown>): ReturnType<NativeEngine['startProcess']> {
     const outcome = this.#raw.startProcess(origin, params) as NativeOutcome;
     if (outcome.code !== 'OK') return outcome;
-    const raw = outcome.result['process'] as RawProcess;
-    return {
-      code: 'OK',
-      process: {
-        pid: raw.pid,
-        read: (maxBytes) => raw.read(maxBytes) as ReturnType<NativeProcess['read']>,
-        close: () => raw.close(),
-      },
-    };
+    // The addon's process object already is a NativeProcess (RawProcess, with typed outcomes).
+    return { code: 'OK', process: outcome.result['process'] as RawProcess as NativeProcess };
   }
 
   check(origin: string, capability: string, scopeValue?: string): NativeOutcome {
