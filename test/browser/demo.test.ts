@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { type DemoProcess, REPO, startDemo } from '../helpers/demo.js';
+import { processAlive, waitFor } from '../helpers/processes.js';
 
 const CHROMIUM = process.env['CAPWIRE_CHROMIUM'] ?? '/usr/bin/chromium';
 const OUTPUT = join(REPO, 'test-output');
@@ -246,7 +247,7 @@ function pidsRunning(argv: string[]): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted && processAlive(Number(entry))) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
@@ -264,8 +265,7 @@ test('the UI streams /usr/bin/yes with process.spawnStream; Stop cancels the str
   assert.is(pids.length, 1, 'exactly one yes runs for the page');
   await page.click('#stop-yes');
   await page.waitForFunction(() => (document.getElementById('yes-output')!.textContent ?? '').includes('stopped (the stream was cancelled'));
-  const until = Date.now() + 5000;
-  while (pidsRunning(['/usr/bin/yes', word]).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => pidsRunning(['/usr/bin/yes', word]).length === 0, 5000);
   assert.equal(pidsRunning(['/usr/bin/yes', word]), [], 'Stop killed the program');
   assert.ok(await page.isEnabled('#start-yes'));
   mkdirSync(OUTPUT, { recursive: true });

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { type NativeEngine, type NativeOutcome, type NativeProcess, openEngine } from '../../src/native/binding.js';
 import { type PolicyRule, encodePolicyBlob } from '../../src/native/policy-blob.js';
 import { openFds, processAlive, waitFor } from '../helpers/processes.js';
+import { sleep } from '../helpers/rpc.js';
 
 const MAIN = 'app://main';
 const test = suite('native process lifecycle');
@@ -27,8 +28,6 @@ test.after(() => {
   engine.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reads a pid a child wrote to a file once it appears. */
 async function pidFrom(file: string): Promise<number> {
